@@ -1,0 +1,48 @@
+# Neural Workbench. On a fresh Debian or Ubuntu machine with Go installed:
+#   make run    build and start the app
+#   make test   run every test (with the race detector) and the screenshots
+# Both install the system packages they need first (apt-get, with sudo when
+# not root). On other systems install the equivalents of $(PACKAGES) by hand.
+
+GO      ?= go
+BIN     := bin/workbench
+export LANG := en_US.UTF-8
+
+# gcc, OpenGL and X11 headers build the Fyne window (cgo); OpenBLAS makes
+# training about three times faster (it is opened at run time, and the app
+# falls back to pure Go without it); Xvfb, xauth and ImageMagick run the
+# real window headless and take screenshots of it.
+PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev libopenblas0-pthread xvfb xauth imagemagick
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run build test deps bench screenshot clean
+
+run: deps build
+	./$(BIN)
+
+build:
+	$(GO) build -o $(BIN) ./app
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "installing: $$missing"; \
+			$(SUDO) apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+		else \
+			echo "This is not a Debian/Ubuntu system: install the equivalents of: $$missing"; exit 1; \
+		fi; \
+	fi
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -race -timeout 15m ./...
+
+# Benchmarks quoted in the README.
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./training/...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,121 @@
+// Package cli is the workbench command line: headless training and
+// prediction with the same engine the window uses.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Exit statuses.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1   // the run failed (diverged, could not write)
+	ExitUsage       = 2   // bad input: flags, files, datasets
+	ExitInterrupted = 130 // stopped by Ctrl-C
+)
+
+// Env is what a command talks to; tests substitute buffers.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Interactive is true when Stderr is a terminal, which gets a live
+	// progress bar.
+	Interactive bool
+}
+
+// Commands lists the subcommands and their one-line help.
+var commands = []struct {
+	name, help string
+	run        func(env Env, args []string) int
+}{
+	{"train", "train a network and report its curves and test accuracy", runTrain},
+	{"predict", "classify images with a saved model", runPredict},
+}
+
+// IsCommand reports whether args ask for the command line rather than
+// the window: any argument does.
+func IsCommand(args []string) bool { return len(args) > 0 }
+
+// Main runs the subcommand named by args[0] and returns the exit status.
+func Main(env Env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+		usage(env.Stdout)
+		return ExitOK
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(env, args[1:])
+		}
+	}
+	fmt.Fprintf(env.Stderr, "workbench: unknown command %q (commands: train, predict; run without arguments for the window)\n", args[0])
+	return ExitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Neural Workbench: train small image classifiers and see why they work.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage:")
+	fmt.Fprintln(w, "  workbench                 open the workbench window")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  workbench %-15s %s\n", c.name+" [flags]", c.help)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'workbench COMMAND -h' for a command's flags.")
+}
+
+// newFlagSet returns a flag set whose parse errors are short: the error,
+// then where to find help.
+func newFlagSet(env Env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stdout, "Usage: workbench %s %s\n\nFlags:\n", name, synopsis)
+		fs.SetOutput(env.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parse parses args, allowing flags after positional arguments. It
+// returns the positional arguments, or the exit status to return at once.
+func parse(env Env, fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
+				return nil, ExitOK, false
+			}
+			fmt.Fprintf(env.Stderr, "workbench %s: %v\nRun 'workbench %s -h' for help.\n", fs.Name(), err, fs.Name())
+			return nil, ExitUsage, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, 0, true
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// fail prints a one-line error for command and returns status.
+func fail(env Env, command string, status int, format string, a ...any) int {
+	fmt.Fprintf(env.Stderr, "workbench %s: %s\n", command, fmt.Sprintf(format, a...))
+	return status
+}
+
+// isTerminal reports whether f is a character device.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// StdEnv is the process's own environment.
+func StdEnv() Env {
+	return Env{Stdout: os.Stdout, Stderr: os.Stderr, Interactive: isTerminal(os.Stderr)}
+}

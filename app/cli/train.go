@@ -1,0 +1,444 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/imageproc"
+	"github.com/neuralworkbench/workbench/training/nn"
+	"github.com/neuralworkbench/workbench/training/openblas"
+	"github.com/neuralworkbench/workbench/training/optim"
+)
+
+// trainFlags are the train command's flags, as strings where the form is
+// the command line's own (lists), so that errors can name the field.
+type trainFlags struct {
+	dataset, classes, hidden, activation, loss, optimizer, augment string
+	lr, momentum, weightDecay, valSplit                             float64
+	batch, epochs, limit                                            int
+	seed                                                            uint64
+	config, out                                                     string
+	json                                                            bool
+}
+
+func runTrain(env Env, args []string) int {
+	d := training.DefaultConfig()
+	var f trainFlags
+	fs := newFlagSet(env, "train", "[flags]")
+	fs.StringVar(&f.dataset, "dataset", d.Dataset, "data: mnist (built in), idx:DIR (MNIST-format IDX files) or folder:DIR (DIR/<class>/*.png…)")
+	fs.StringVar(&f.classes, "classes", strings.Join(d.Classes, ","), "classes to train on: digits for mnist/idx, folder names for folders, or all")
+	fs.StringVar(&f.hidden, "hidden", "128,64", "hidden layer widths, comma-separated (empty for softmax regression)")
+	fs.StringVar(&f.activation, "activation", "relu", "activation for every hidden layer, or a comma list with one per layer: "+activationNames())
+	fs.StringVar(&f.loss, "loss", string(d.Loss), "loss: ce (cross-entropy) or mse (squared error on the softmax)")
+	fs.StringVar(&f.optimizer, "optimizer", string(d.Optimizer), "optimizer: "+optimizerNames())
+	fs.Float64Var(&f.lr, "lr", d.LR, "learning rate")
+	fs.Float64Var(&f.momentum, "momentum", d.Momentum, "momentum for the momentum and nesterov optimizers")
+	fs.IntVar(&f.batch, "batch", d.Batch, "batch size")
+	fs.IntVar(&f.epochs, "epochs", d.Epochs, "epochs")
+	fs.Float64Var(&f.weightDecay, "weight-decay", d.WeightDecay, "weight decay (L2; decoupled for adamw)")
+	fs.StringVar(&f.augment, "augment", "none", "training augmentation: none, or a comma list of flip, rotate=DEG, shift=PX, noise=SIGMA")
+	fs.Float64Var(&f.valSplit, "val-split", d.ValSplit, "fraction of the training data held out for validation")
+	fs.Uint64Var(&f.seed, "seed", d.Seed, "random seed: the same seed and settings give the same run, bit for bit")
+	fs.IntVar(&f.limit, "limit", 0, "use at most N training samples (0: all)")
+	fs.StringVar(&f.config, "config", "", "JSON file with the same keys (weight_decay, val_split…); flags given override it")
+	fs.StringVar(&f.out, "out", "", "directory for config.json, metrics.csv, model.safetensors and summary.json")
+	fs.BoolVar(&f.json, "json", false, "print JSON lines on stdout: one per epoch, then a summary")
+	rest, status, ok := parse(env, fs, args)
+	if !ok {
+		return status
+	}
+	if len(rest) > 0 {
+		return fail(env, "train", ExitUsage, "unexpected argument %q (train takes only flags)", rest[0])
+	}
+	cfg, err := trainConfig(fs, f)
+	if err != nil {
+		return fail(env, "train", ExitUsage, "%v", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fail(env, "train", ExitUsage, "%v", err)
+	}
+	data, err := training.Prepare(cfg)
+	if err != nil {
+		return fail(env, "train", ExitUsage, "%v", err)
+	}
+	for _, s := range data.Skipped {
+		fmt.Fprintf(env.Stderr, "workbench train: skipped %s\n", s)
+	}
+	if f.out != "" {
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return fail(env, "train", ExitUsage, "--out: %v", err)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	run, err := training.Start(ctx, cfg, data)
+	if err != nil {
+		return fail(env, "train", ExitUsage, "%v", err)
+	}
+	rep := newReporter(env, f.json, cfg, data)
+	rep.start()
+	var last training.Event
+	for ev := range run.Events() {
+		last = ev
+		rep.event(ev)
+	}
+	run.Wait()
+
+	status = ExitOK
+	var model *training.Model
+	var history []training.EpochSummary
+	switch e := last.(type) {
+	case *training.DoneEvent:
+		model, history = e.Model, e.History
+		if e.Stopped {
+			status = ExitInterrupted
+		}
+	case *training.ErrorEvent:
+		model, history = e.Model, e.History
+		status = ExitFailure
+	}
+	if f.out != "" && model != nil {
+		if err := writeOutputs(f.out, model, history, last); err != nil {
+			return fail(env, "train", ExitFailure, "writing %s: %v", f.out, err)
+		}
+		if !f.json {
+			fmt.Fprintf(env.Stdout, "saved the model and metrics in %s\n", f.out)
+		}
+	}
+	return status
+}
+
+// trainConfig builds the config: defaults, then the --config file, then
+// the flags the user gave. The default classes (3, 5, 8) are MNIST's; any
+// other dataset defaults to all its classes.
+func trainConfig(fs *flag.FlagSet, f trainFlags) (training.Config, error) {
+	cfg := training.DefaultConfig()
+	classesGiven := false
+	if f.config != "" {
+		b, err := os.ReadFile(f.config)
+		if err != nil {
+			return cfg, fmt.Errorf("--config: %w", err)
+		}
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			return cfg, fmt.Errorf("--config %s: %w", f.config, err)
+		}
+		var keys map[string]json.RawMessage
+		json.Unmarshal(b, &keys)
+		_, classesGiven = keys["classes"]
+	}
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	var err error
+	if given["dataset"] {
+		cfg.Dataset = f.dataset
+	}
+	if given["classes"] {
+		classesGiven = true
+		if cfg.Classes, err = training.ParseClasses(f.classes); err != nil {
+			return cfg, err
+		}
+	}
+	if !classesGiven && cfg.Dataset != "mnist" {
+		cfg.Classes = nil
+	}
+	if given["hidden"] || given["activation"] {
+		widths, acts := layerStrings(cfg.Hidden)
+		if given["hidden"] {
+			widths = f.hidden
+		}
+		if given["activation"] {
+			acts = f.activation
+		}
+		if cfg.Hidden, err = training.ParseLayers(widths, acts); err != nil {
+			return cfg, err
+		}
+	}
+	if given["loss"] {
+		l, err := nn.ParseLoss(f.loss)
+		if err != nil {
+			return cfg, fmt.Errorf("loss: %w", err)
+		}
+		cfg.Loss = l
+	}
+	if given["optimizer"] {
+		k, err := optim.ParseKind(f.optimizer)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Optimizer = k
+	}
+	if given["augment"] {
+		a, err := imageproc.ParseAugment(f.augment)
+		if err != nil {
+			return cfg, fmt.Errorf("augment: %w", err)
+		}
+		cfg.Augment = a
+	}
+	for name, apply := range map[string]func(){
+		"lr":           func() { cfg.LR = f.lr },
+		"momentum":     func() { cfg.Momentum = f.momentum },
+		"batch":        func() { cfg.Batch = f.batch },
+		"epochs":       func() { cfg.Epochs = f.epochs },
+		"weight-decay": func() { cfg.WeightDecay = f.weightDecay },
+		"val-split":    func() { cfg.ValSplit = f.valSplit },
+		"seed":         func() { cfg.Seed = f.seed },
+		"limit":        func() { cfg.Limit = f.limit },
+	} {
+		if given[name] {
+			apply()
+		}
+	}
+	return cfg, nil
+}
+
+// layerStrings is the inverse of training.ParseLayers.
+func layerStrings(layers []nn.Layer) (widths, acts string) {
+	w := make([]string, len(layers))
+	a := make([]string, len(layers))
+	for i, l := range layers {
+		w[i], a[i] = strconv.Itoa(l.Width), string(l.Activation)
+	}
+	return strings.Join(w, ","), strings.Join(a, ",")
+}
+
+// reporter prints a run's events, as JSON lines or for a person.
+type reporter struct {
+	env      Env
+	json     bool
+	cfg      training.Config
+	data     *training.Data
+	lastBar  time.Time
+	barShown bool
+}
+
+func newReporter(env Env, asJSON bool, cfg training.Config, data *training.Data) *reporter {
+	return &reporter{env: env, json: asJSON, cfg: cfg, data: data}
+}
+
+func (r *reporter) start() {
+	if r.json {
+		return
+	}
+	spec := r.cfg.Spec(len(r.data.Classes))
+	acts := "softmax regression"
+	if len(spec.Hidden) > 0 {
+		_, acts = layerStrings(spec.Hidden)
+	}
+	w := r.env.Stdout
+	fmt.Fprintf(w, "network   %s (%s), %d parameters, %s loss, %s lr %g, batch %d\n",
+		spec, acts, spec.ParamCount(), r.cfg.Loss, r.cfg.Optimizer, r.cfg.LR, r.cfg.Batch)
+	fmt.Fprintf(w, "data      %s, classes %s: %d train, %d validation, %d test images\n",
+		r.data.Source, strings.Join(r.data.Classes, ","), r.data.Train.Len(), r.data.Val.Len(), r.data.Test.Len())
+	fmt.Fprintf(w, "compute   %s\n\n", openblas.Load())
+	fmt.Fprintf(w, "%5s  %10s  %9s  %9s  %8s  %9s  %7s\n", "epoch", "train loss", "train acc", "val loss", "val acc", "samples/s", "time")
+}
+
+func (r *reporter) event(ev training.Event) {
+	switch e := ev.(type) {
+	case *training.BatchEvent:
+		r.progress(e.Progress, e.Loss)
+	case *training.EpochEvent:
+		r.clearBar()
+		r.epoch(e)
+	case *training.DoneEvent:
+		r.clearBar()
+		r.done(e)
+	case *training.ErrorEvent:
+		r.clearBar()
+		r.failed(e)
+	}
+}
+
+// progress redraws the progress bar at most ten times a second, on a
+// terminal only.
+func (r *reporter) progress(p training.Progress, loss float64) {
+	if r.json || !r.env.Interactive || time.Since(r.lastBar) < 100*time.Millisecond {
+		return
+	}
+	r.lastBar = time.Now()
+	const width = 30
+	filled := int(p.Fraction() * width)
+	fmt.Fprintf(r.env.Stderr, "\r[%s%s] %3.0f%%  epoch %d/%d  batch %d/%d  loss %.4f  %s samples/s  ETA %s ",
+		strings.Repeat("█", filled), strings.Repeat("·", width-filled), 100*p.Fraction(),
+		p.Epoch, p.Epochs, p.Batch, p.Batches, loss, thousands(p.SamplesPerSec), p.ETA.Round(time.Second))
+	r.barShown = true
+}
+
+func (r *reporter) clearBar() {
+	if r.barShown {
+		fmt.Fprintf(r.env.Stderr, "\r%s\r", strings.Repeat(" ", 110))
+		r.barShown = false
+	}
+}
+
+func (r *reporter) epoch(e *training.EpochEvent) {
+	s := e.Summary
+	if r.json {
+		r.line(map[string]any{
+			"event": "epoch", "epoch": s.Epoch,
+			"train_loss": s.TrainLoss, "train_acc": s.TrainAcc,
+			"val_loss": orNull(s.Val.Loss, s.Val.N), "val_acc": orNull(s.Val.Accuracy, s.Val.N),
+			"samples_per_s": math.Round(s.SamplesPerSec), "elapsed_s": seconds(e.Elapsed),
+		})
+		return
+	}
+	val, valAcc := "—", "—"
+	if s.Val.N > 0 {
+		val, valAcc = fmt.Sprintf("%.4f", s.Val.Loss), fmt.Sprintf("%.2f%%", 100*s.Val.Accuracy)
+	}
+	fmt.Fprintf(r.env.Stdout, "%5d  %10.4f  %8.2f%%  %9s  %8s  %9s  %6.1fs\n",
+		s.Epoch, s.TrainLoss, 100*s.TrainAcc, val, valAcc, thousands(s.SamplesPerSec), s.Duration.Seconds())
+}
+
+func (r *reporter) done(e *training.DoneEvent) {
+	t := e.Test
+	if r.json {
+		perClass := map[string]any{}
+		for i, a := range t.PerClass {
+			perClass[r.data.Classes[i]] = orNull(a, 1)
+		}
+		r.line(map[string]any{
+			"event": "done", "test_loss": t.Loss, "test_acc": t.Accuracy,
+			"train_samples": r.data.Train.Len(), "epochs": len(e.History),
+			"samples_per_s": math.Round(e.SamplesPerSec), "elapsed_s": seconds(e.Elapsed),
+			"confusion": t.Confusion, "classes": r.data.Classes, "per_class_acc": perClass,
+			"stopped": e.Stopped,
+		})
+		return
+	}
+	w := r.env.Stdout
+	if e.Stopped {
+		fmt.Fprintf(w, "\nstopped after %d of %d steps\n", e.Step, e.Steps)
+	}
+	fmt.Fprintf(w, "\ntest      loss %.4f, accuracy %.2f%% on %d images (%s samples/s, %.1fs)\n",
+		t.Loss, 100*t.Accuracy, t.N, thousands(e.SamplesPerSec), e.Elapsed.Seconds())
+	fmt.Fprint(w, "per class")
+	for i, a := range t.PerClass {
+		fmt.Fprintf(w, "  %s %.1f%%", r.data.Classes[i], 100*a)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "\nconfusion (rows: true class, columns: predicted)")
+	width := 6
+	for _, c := range r.data.Classes {
+		width = max(width, len(c)+1)
+	}
+	fmt.Fprintf(w, "%*s", width, "")
+	for _, c := range r.data.Classes {
+		fmt.Fprintf(w, "%*s", width, c)
+	}
+	fmt.Fprintln(w)
+	for i, row := range t.Confusion {
+		fmt.Fprintf(w, "%*s", width, r.data.Classes[i])
+		for _, n := range row {
+			fmt.Fprintf(w, "%*d", width, n)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func (r *reporter) failed(e *training.ErrorEvent) {
+	if r.json {
+		m := map[string]any{"event": "error", "message": e.Err.Error(), "epoch": e.Epoch, "step": e.Step}
+		r.line(m)
+	}
+	fmt.Fprintf(r.env.Stderr, "workbench train: %v\n", e.Err)
+}
+
+func (r *reporter) line(v map[string]any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]any{"event": "error", "message": err.Error()})
+	}
+	r.env.Stdout.Write(append(b, '\n'))
+}
+
+// orNull is v, or nil (JSON null) when n is 0 or v is not finite.
+func orNull(v float64, n int) any {
+	if n == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return v
+}
+
+func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
+
+// thousands formats a rate with thousands separators: 45,123.
+func thousands(v float64) string {
+	s := strconv.FormatInt(int64(math.Round(v)), 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// writeOutputs writes --out's files: the model (model.safetensors and
+// config.json), metrics.csv and summary.json.
+func writeOutputs(dir string, model *training.Model, history []training.EpochSummary, last training.Event) error {
+	if err := model.Save(dir); err != nil {
+		return err
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "samples_per_s", "duration_s"})
+	for _, s := range history {
+		val, valAcc := "", ""
+		if s.Val.N > 0 {
+			val, valAcc = ftoa(s.Val.Loss), ftoa(s.Val.Accuracy)
+		}
+		w.Write([]string{strconv.Itoa(s.Epoch), ftoa(s.TrainLoss), ftoa(s.TrainAcc), val, valAcc,
+			ftoa(math.Round(s.SamplesPerSec)), ftoa(seconds(s.Duration))})
+	}
+	w.Flush()
+	if err := os.WriteFile(filepath.Join(dir, "metrics.csv"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	summary := map[string]any{"classes": model.Classes, "architecture": model.Net.Spec.String(),
+		"parameters": model.Net.Spec.ParamCount(), "epochs": len(history)}
+	switch e := last.(type) {
+	case *training.DoneEvent:
+		summary["status"] = "done"
+		if e.Stopped {
+			summary["status"] = "stopped"
+		}
+		summary["test_loss"], summary["test_acc"] = e.Test.Loss, e.Test.Accuracy
+		summary["confusion"] = e.Test.Confusion
+		summary["samples_per_s"], summary["elapsed_s"] = math.Round(e.SamplesPerSec), seconds(e.Elapsed)
+	case *training.ErrorEvent:
+		summary["status"] = "failed"
+		summary["error"] = e.Err.Error()
+	}
+	js, err := json.MarshalIndent(summary, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "summary.json"), append(js, '\n'), 0o644)
+}
+
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+func activationNames() string {
+	names := make([]string, len(nn.Activations))
+	for i, a := range nn.Activations {
+		names[i] = string(a)
+	}
+	return strings.Join(names, ", ")
+}
+
+func optimizerNames() string {
+	names := make([]string, len(optim.Kinds))
+	for i, k := range optim.Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,363 @@
+// Package training runs Neural Workbench's experiments: it prepares the
+// data, trains a network in a goroutine that reports through a typed
+// event stream, evaluates it, and saves and loads trained models. It knows
+// nothing of the GUI; the command line and the window both drive it.
+package training
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/neuralworkbench/workbench/training/imageproc"
+	"github.com/neuralworkbench/workbench/training/nn"
+	"github.com/neuralworkbench/workbench/training/optim"
+)
+
+// Config is everything that defines an experiment. Its JSON form uses the
+// command line's flag names (with underscores) as keys.
+type Config struct {
+	// Dataset is "mnist" (built in), "idx:DIR" or "folder:DIR".
+	Dataset string
+	// Classes selects classes by name: digits for MNIST and IDX sets,
+	// folder names for image folders. Empty selects all.
+	Classes []string
+	// Hidden lists the hidden layers, input side first; empty is softmax
+	// regression.
+	Hidden      []nn.Layer
+	Loss        nn.Loss
+	Optimizer   optim.Kind
+	LR          float64
+	Momentum    float64
+	Batch       int
+	Epochs      int
+	WeightDecay float64
+	Augment     imageproc.Augment
+	// ValSplit is the fraction of the training data held out for
+	// validation.
+	ValSplit float64
+	Seed     uint64
+	// Limit caps the number of training samples (0: no cap).
+	Limit int
+}
+
+// DefaultConfig is the experiment the app starts with: a 784-128-64-3
+// ReLU network on MNIST digits 3, 5 and 8 (the seed's network has three
+// outputs, and these three digits are the most easily confused, so the
+// effect of a hyperparameter shows), trained with Adam.
+func DefaultConfig() Config {
+	return Config{
+		Dataset:   "mnist",
+		Classes:   []string{"3", "5", "8"},
+		Hidden:    []nn.Layer{{Width: 128, Activation: nn.ReLU}, {Width: 64, Activation: nn.ReLU}},
+		Loss:      nn.CrossEntropy,
+		Optimizer: optim.Adam,
+		LR:        0.001,
+		Momentum:  0.9,
+		Batch:     64,
+		Epochs:    5,
+		ValSplit:  0.1,
+		Seed:      1,
+	}
+}
+
+// Limits on the settings, beyond which a run makes no sense on a desktop.
+const (
+	MaxBatch  = 65536
+	MaxEpochs = 10000
+)
+
+// Validate reports the first impossible setting, naming the field and what
+// is allowed.
+func (c Config) Validate() error {
+	if err := validateDataset(c.Dataset); err != nil {
+		return err
+	}
+	for _, cl := range c.Classes {
+		if strings.TrimSpace(cl) == "" {
+			return errors.New("classes: empty class name")
+		}
+	}
+	if len(c.Classes) == 1 {
+		return fmt.Errorf("classes: a classifier needs at least 2 classes (got only %q)", c.Classes[0])
+	}
+	spec := nn.Spec{Inputs: imageproc.Pixels, Hidden: c.Hidden, Classes: 2}
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	if _, err := nn.ParseLoss(string(c.Loss)); err != nil {
+		return fmt.Errorf("loss: %w", err)
+	}
+	oc := c.optimizer()
+	if err := oc.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case c.Batch < 1 || c.Batch > MaxBatch:
+		return fmt.Errorf("batch size must be between 1 and %d (got %d)", MaxBatch, c.Batch)
+	case c.Epochs < 1 || c.Epochs > MaxEpochs:
+		return fmt.Errorf("epochs must be between 1 and %d (got %d)", MaxEpochs, c.Epochs)
+	case !(c.ValSplit >= 0 && c.ValSplit <= 0.5):
+		return fmt.Errorf("validation split must be between 0 and 0.5 (got %g)", c.ValSplit)
+	case c.Limit < 0:
+		return fmt.Errorf("limit must be ≥ 0, 0 meaning no limit (got %d)", c.Limit)
+	}
+	if err := c.Augment.Validate(); err != nil {
+		return fmt.Errorf("augmentation: %w", err)
+	}
+	return nil
+}
+
+func validateDataset(spec string) error {
+	switch {
+	case spec == "mnist":
+		return nil
+	case strings.HasPrefix(spec, "idx:") && len(spec) > 4, strings.HasPrefix(spec, "folder:") && len(spec) > 7:
+		return nil
+	}
+	return fmt.Errorf("dataset must be mnist, idx:DIR or folder:DIR (got %q)", spec)
+}
+
+func (c Config) optimizer() optim.Config {
+	return optim.Config{Kind: c.Optimizer, LearningRate: c.LR, Momentum: c.Momentum, WeightDecay: c.WeightDecay}
+}
+
+// Spec is the network architecture for a dataset of the given number of
+// classes.
+func (c Config) Spec(classes int) nn.Spec {
+	return nn.Spec{Inputs: imageproc.Pixels, Hidden: c.Hidden, Classes: classes}
+}
+
+// configJSON is Config's JSON form: the command line's flags as keys.
+type configJSON struct {
+	Dataset     string  `json:"dataset"`
+	Classes     any     `json:"classes"`
+	Hidden      any     `json:"hidden"`
+	Activation  any     `json:"activation"`
+	Loss        string  `json:"loss"`
+	Optimizer   string  `json:"optimizer"`
+	LR          float64 `json:"lr"`
+	Momentum    float64 `json:"momentum"`
+	Batch       int     `json:"batch"`
+	Epochs      int     `json:"epochs"`
+	WeightDecay float64 `json:"weight_decay"`
+	Augment     string  `json:"augment"`
+	ValSplit    float64 `json:"val_split"`
+	Seed        uint64  `json:"seed"`
+	Limit       int     `json:"limit"`
+}
+
+// MarshalJSON writes the config with the flags' names and forms:
+// {"hidden": [128, 64], "activation": ["relu", "relu"], "augment": "none", ...}.
+func (c Config) MarshalJSON() ([]byte, error) {
+	widths, acts := []int{}, []string{}
+	for _, l := range c.Hidden {
+		widths = append(widths, l.Width)
+		acts = append(acts, string(l.Activation))
+	}
+	var classes any = "all"
+	if len(c.Classes) > 0 {
+		classes = c.Classes
+	}
+	return json.Marshal(configJSON{
+		Dataset: c.Dataset, Classes: classes, Hidden: widths, Activation: acts,
+		Loss: string(c.Loss), Optimizer: string(c.Optimizer), LR: c.LR, Momentum: c.Momentum,
+		Batch: c.Batch, Epochs: c.Epochs, WeightDecay: c.WeightDecay, Augment: c.Augment.String(),
+		ValSplit: c.ValSplit, Seed: c.Seed, Limit: c.Limit,
+	})
+}
+
+// configFile is what a config file may hold: every key optional, lists as
+// JSON arrays or as the command line's comma-separated strings.
+type configFile struct {
+	Dataset     *string         `json:"dataset"`
+	Classes     json.RawMessage `json:"classes"`
+	Hidden      json.RawMessage `json:"hidden"`
+	Activation  json.RawMessage `json:"activation"`
+	Loss        *string         `json:"loss"`
+	Optimizer   *string         `json:"optimizer"`
+	LR          *float64        `json:"lr"`
+	Momentum    *float64        `json:"momentum"`
+	Batch       *int            `json:"batch"`
+	Epochs      *int            `json:"epochs"`
+	WeightDecay *float64        `json:"weight_decay"`
+	Augment     *string         `json:"augment"`
+	ValSplit    *float64        `json:"val_split"`
+	Seed        *uint64         `json:"seed"`
+	Limit       *int            `json:"limit"`
+}
+
+// UnmarshalJSON reads a config file over the values already in c, so that
+// keys missing from the file keep their values. Unknown keys are errors,
+// so that a misspelt setting is not silently ignored.
+func (c *Config) UnmarshalJSON(b []byte) error {
+	var f configFile
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return err
+	}
+	set(&c.Dataset, f.Dataset)
+	set(&c.LR, f.LR)
+	set(&c.Momentum, f.Momentum)
+	set(&c.Batch, f.Batch)
+	set(&c.Epochs, f.Epochs)
+	set(&c.WeightDecay, f.WeightDecay)
+	set(&c.ValSplit, f.ValSplit)
+	set(&c.Seed, f.Seed)
+	set(&c.Limit, f.Limit)
+	if f.Loss != nil {
+		c.Loss = nn.Loss(*f.Loss)
+	}
+	if f.Optimizer != nil {
+		c.Optimizer = optim.Kind(*f.Optimizer)
+	}
+	if f.Augment != nil {
+		aug, err := imageproc.ParseAugment(*f.Augment)
+		if err != nil {
+			return fmt.Errorf("augment: %w", err)
+		}
+		c.Augment = aug
+	}
+	if f.Classes != nil {
+		list, err := stringList(f.Classes)
+		if err != nil {
+			return fmt.Errorf("classes: %w", err)
+		}
+		if c.Classes, err = ParseClasses(strings.Join(list, ",")); err != nil {
+			return err
+		}
+	}
+	if f.Hidden == nil && f.Activation == nil {
+		return nil
+	}
+	// Widths and activations go together: a file may change either.
+	widths := make([]string, len(c.Hidden))
+	acts := make([]string, len(c.Hidden))
+	for i, l := range c.Hidden {
+		widths[i], acts[i] = strconv.Itoa(l.Width), string(l.Activation)
+	}
+	var err error
+	if f.Hidden != nil {
+		if widths, err = stringList(f.Hidden); err != nil {
+			return fmt.Errorf("hidden: %w", err)
+		}
+	}
+	if f.Activation != nil {
+		if acts, err = stringList(f.Activation); err != nil {
+			return fmt.Errorf("activation: %w", err)
+		}
+	}
+	c.Hidden, err = ParseLayers(strings.Join(widths, ","), strings.Join(acts, ","))
+	return err
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// stringList accepts a JSON array of strings or numbers, a number, or a
+// comma-separated string.
+func stringList(m json.RawMessage) ([]string, error) {
+	var v any
+	if err := json.Unmarshal(m, &v); err != nil {
+		return nil, err
+	}
+	switch t := v.(type) {
+	case string:
+		if strings.TrimSpace(t) == "" {
+			return []string{}, nil
+		}
+		return strings.Split(t, ","), nil
+	case float64:
+		return []string{strconv.FormatFloat(t, 'f', -1, 64)}, nil
+	case []any:
+		out := make([]string, len(t))
+		for i, e := range t {
+			switch x := e.(type) {
+			case string:
+				out[i] = x
+			case float64:
+				out[i] = strconv.FormatFloat(x, 'f', -1, 64)
+			default:
+				return nil, fmt.Errorf("element %d must be a string or a number", i+1)
+			}
+		}
+		return out, nil
+	}
+	return nil, errors.New("must be a list or a comma-separated string")
+}
+
+// ParseLayers builds the hidden layers from the command line's forms: a
+// comma-separated list of widths ("" for none) and either one activation
+// for every layer or a comma-separated list with one per layer.
+func ParseLayers(widths, activations string) ([]nn.Layer, error) {
+	widths = strings.TrimSpace(widths)
+	if widths == "" {
+		return []nn.Layer{}, nil
+	}
+	ws := strings.Split(widths, ",")
+	acts := strings.Split(activations, ",")
+	if strings.TrimSpace(activations) == "" {
+		acts = []string{string(nn.ReLU)}
+	}
+	if len(acts) != 1 && len(acts) != len(ws) {
+		return nil, fmt.Errorf("activation: give one activation for all layers or one per layer (%d layers, %d activations)", len(ws), len(acts))
+	}
+	layers := make([]nn.Layer, len(ws))
+	for i, w := range ws {
+		n, err := strconv.Atoi(strings.TrimSpace(w))
+		if err != nil {
+			return nil, fmt.Errorf("hidden: layer %d width %q is not a whole number", i+1, strings.TrimSpace(w))
+		}
+		if n < 1 || n > nn.MaxWidth {
+			return nil, fmt.Errorf("hidden: layer %d width must be between 1 and %d (got %d)", i+1, nn.MaxWidth, n)
+		}
+		name := acts[0]
+		if len(acts) > 1 {
+			name = acts[i]
+		}
+		act, err := nn.ParseActivation(name)
+		if err != nil {
+			return nil, fmt.Errorf("activation: layer %d: %w", i+1, err)
+		}
+		layers[i] = nn.Layer{Width: n, Activation: act}
+	}
+	return layers, nil
+}
+
+// ParseClasses reads the command line's class list: "all" (or empty) for
+// every class, otherwise comma-separated names such as "3,5,8". Duplicates
+// are errors.
+func ParseClasses(s string) ([]string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "all") {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			return nil, fmt.Errorf("classes: empty entry in %q (use names separated by commas, or all)", s)
+		}
+		if seen[p] {
+			return nil, fmt.Errorf("classes: %q listed twice", p)
+		}
+		seen[p] = true
+		out = append(out, p)
+	}
+	if len(out) == 1 {
+		return nil, fmt.Errorf("classes: a classifier needs at least 2 classes (got only %q)", out[0])
+	}
+	return out, nil
+}
+
+// isFinite reports whether v is neither NaN nor infinite.
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

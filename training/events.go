@@ -1,0 +1,102 @@
+package training
+
+import (
+	"fmt"
+	"time"
+)
+
+// Event is one report from a run: *BatchEvent, *EpochEvent, *DoneEvent or
+// *ErrorEvent. Events carry copies: nothing in them changes after they are
+// sent, and nothing in them aliases the network's live buffers.
+type Event interface{ progress() Progress }
+
+// Progress says how far a run has come.
+type Progress struct {
+	Epoch, Epochs  int // the current epoch, from 1
+	Batch, Batches int // the batch within the epoch, from 1
+	Step, Steps    int // the batch counted over the whole run, from 1
+	// Samples is the number of training samples processed so far.
+	Samples int
+	// Elapsed is the run's wall time, not counting pauses.
+	Elapsed time.Duration
+	// SamplesPerSec is the training throughput: samples over the time
+	// spent in training steps (evaluation excluded).
+	SamplesPerSec float64
+	// ETA is the expected time to the end of the run, from the measured
+	// time per step (evaluation included).
+	ETA time.Duration
+}
+
+// Fraction is the part of the run done, from 0 to 1.
+func (p Progress) Fraction() float64 {
+	if p.Steps == 0 {
+		return 0
+	}
+	return float64(p.Step) / float64(p.Steps)
+}
+
+func (p Progress) progress() Progress { return p }
+
+// BatchEvent reports one training step.
+type BatchEvent struct {
+	Progress
+	// Loss and Accuracy are the batch's, before the step's update.
+	Loss, Accuracy float64
+}
+
+// EpochEvent reports the end of an epoch.
+type EpochEvent struct {
+	Progress
+	Summary EpochSummary
+}
+
+// EpochSummary is one line of a run's per-epoch table.
+type EpochSummary struct {
+	Epoch int
+	// TrainLoss and TrainAcc average the epoch's batches (the weights
+	// change during the epoch), weighted by batch size.
+	TrainLoss, TrainAcc float64
+	// Val is the validation set's evaluation at the end of the epoch;
+	// Val.N is 0 when there is no validation split.
+	Val Evaluation
+	// Duration is the epoch's wall time, its evaluation included.
+	Duration time.Duration
+	// SamplesPerSec is the epoch's training throughput.
+	SamplesPerSec float64
+}
+
+// DoneEvent ends a run that finished or was stopped.
+type DoneEvent struct {
+	Progress
+	// Stopped is true when the run was cancelled before its last epoch.
+	Stopped bool
+	// Test is the final model's evaluation on the test set.
+	Test Evaluation
+	// History holds every completed epoch's summary.
+	History []EpochSummary
+	// Model is the trained model.
+	Model *Model
+}
+
+// ErrorEvent ends a run that failed, for instance by diverging.
+type ErrorEvent struct {
+	Progress
+	Err error
+	// History holds every completed epoch's summary.
+	History []EpochSummary
+	// Model holds the last good weights, or is nil when there are none.
+	Model *Model
+}
+
+// DivergedError reports a loss that became NaN or infinite.
+type DivergedError struct {
+	Epoch, Step  int
+	Loss         float64
+	LearningRate float64
+}
+
+func (e *DivergedError) Error() string {
+	return fmt.Sprintf("training diverged at epoch %d, step %d: the loss became %g. "+
+		"Try a lower learning rate (now %g), e.g. %g; the model keeps the weights from the step before",
+		e.Epoch, e.Step, e.Loss, e.LearningRate, e.LearningRate/10)
+}

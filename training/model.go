@@ -1,0 +1,251 @@
+package training
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/neuralworkbench/workbench/training/imageproc"
+	"github.com/neuralworkbench/workbench/training/nn"
+	"github.com/neuralworkbench/workbench/training/safetensors"
+)
+
+// Model is a trained classifier: the network, the names of its classes and
+// the normalisation its inputs need. It is safe for concurrent use.
+type Model struct {
+	Net     *nn.Model
+	Classes []string
+	Stats   imageproc.Stats
+	// Config is the experiment that trained the model.
+	Config Config
+	// Source is the dataset it was trained on.
+	Source string
+
+	mu    sync.Mutex // guards infer
+	infer *nn.Net    // a batch-1 inference network, built on first use
+}
+
+// Files a saved model consists of.
+const (
+	WeightsFile = "model.safetensors"
+	ConfigFile  = "config.json"
+)
+
+// Predict returns the class probabilities for one 28×28 frame (ink
+// bright), as produced by imageproc.Preprocess.
+func (m *Model) Predict(frame []uint8) ([]float64, error) {
+	if len(frame) != imageproc.Pixels {
+		return nil, fmt.Errorf("frame has %d pixels, want %d", len(frame), imageproc.Pixels)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.infer == nil {
+		net, err := m.Net.Compile(nn.Infer, 1, nn.CrossEntropy)
+		if err != nil {
+			return nil, err
+		}
+		m.infer = net
+	}
+	m.Stats.Normalize(m.infer.X, frame)
+	if err := m.infer.Run(); err != nil {
+		return nil, err
+	}
+	probs := make([]float64, len(m.Classes))
+	for i, p := range m.infer.Probs() {
+		probs[i] = float64(p)
+	}
+	return probs, nil
+}
+
+// Prediction is the classification of one image with every preprocessing
+// stage, for display.
+type Prediction struct {
+	Stages *imageproc.Stages
+	Probs  []float64
+	// Class is the index of the most probable class.
+	Class int
+}
+
+// Classify preprocesses an image and predicts its class.
+func (m *Model) Classify(stages *imageproc.Stages) (*Prediction, error) {
+	probs, err := m.Predict(stages.Frame.Pix)
+	if err != nil {
+		return nil, err
+	}
+	best := 0
+	for i, p := range probs {
+		if p > probs[best] {
+			best = i
+		}
+	}
+	return &Prediction{Stages: stages, Probs: probs, Class: best}, nil
+}
+
+// metadata keys in the safetensors header.
+const (
+	metaFormat = "format"
+	metaApp    = "neural_workbench"
+	metaSpec   = "architecture"
+	metaClass  = "classes"
+	metaMean   = "normalize_mean"
+	metaStd    = "normalize_std"
+)
+
+// Save writes the model into dir (created if needed): the weights as
+// model.safetensors, with the architecture, class names and normalisation
+// in its metadata so that the file stands alone, and the experiment's
+// configuration as config.json beside it.
+func (m *Model) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	spec, err := json.Marshal(m.Net.Spec)
+	if err != nil {
+		return err
+	}
+	classes, err := json.Marshal(m.Classes)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{
+		metaFormat: "pt",
+		metaApp:    "1",
+		metaSpec:   string(spec),
+		metaClass:  string(classes),
+		metaMean:   strconv.FormatFloat(m.Stats.Mean, 'g', -1, 64),
+		metaStd:    strconv.FormatFloat(m.Stats.Std, 'g', -1, 64),
+	}
+	tensors := make([]safetensors.Tensor, len(m.Net.Params))
+	for i, p := range m.Net.Params {
+		tensors[i] = safetensors.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Data}
+	}
+	var buf bytes.Buffer
+	if err := safetensors.Write(&buf, tensors, meta); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(dir, WeightsFile), buf.Bytes()); err != nil {
+		return err
+	}
+	cfg, err := json.MarshalIndent(m.Config, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, ConfigFile), append(cfg, '\n'))
+}
+
+// writeFile replaces path atomically, so that a crash never leaves half a
+// model behind.
+func writeFile(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// LoadModel reads a model saved by Save. path is the model's directory or
+// its .safetensors file; config.json is read when present beside it.
+func LoadModel(path string) (*Model, error) {
+	weights := path
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	} else if st.IsDir() {
+		weights = filepath.Join(path, WeightsFile)
+	}
+	f, err := os.Open(weights)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	tensors, meta, err := safetensors.Read(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", weights, err)
+	}
+	m, err := modelFromTensors(tensors, meta)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", weights, err)
+	}
+	m.Config = DefaultConfig()
+	m.Config.Hidden = m.Net.Spec.Hidden
+	cfgPath := filepath.Join(filepath.Dir(weights), ConfigFile)
+	if b, err := os.ReadFile(cfgPath); err == nil {
+		if err := json.Unmarshal(b, &m.Config); err != nil {
+			return nil, fmt.Errorf("model %s: %s: %w", path, ConfigFile, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	m.Source = m.Config.Dataset
+	return m, nil
+}
+
+func modelFromTensors(tensors []safetensors.Tensor, meta map[string]string) (*Model, error) {
+	if meta[metaSpec] == "" || meta[metaClass] == "" {
+		return nil, errors.New("not a Neural Workbench model: the file has no architecture or class names in its metadata")
+	}
+	m := &Model{Net: &nn.Model{}}
+	if err := json.Unmarshal([]byte(meta[metaSpec]), &m.Net.Spec); err != nil {
+		return nil, fmt.Errorf("architecture metadata: %w", err)
+	}
+	if err := json.Unmarshal([]byte(meta[metaClass]), &m.Classes); err != nil {
+		return nil, fmt.Errorf("classes metadata: %w", err)
+	}
+	if err := m.Net.Spec.Validate(); err != nil {
+		return nil, err
+	}
+	if m.Net.Spec.Inputs != imageproc.Pixels {
+		return nil, fmt.Errorf("the network takes %d inputs; Neural Workbench's images have %d", m.Net.Spec.Inputs, imageproc.Pixels)
+	}
+	if len(m.Classes) != m.Net.Spec.Classes {
+		return nil, fmt.Errorf("%d class names for %d outputs", len(m.Classes), m.Net.Spec.Classes)
+	}
+	var err error
+	if m.Stats.Mean, err = strconv.ParseFloat(meta[metaMean], 64); err != nil {
+		return nil, fmt.Errorf("normalisation mean: %w", err)
+	}
+	if m.Stats.Std, err = strconv.ParseFloat(meta[metaStd], 64); err != nil || !(m.Stats.Std > 0) {
+		return nil, fmt.Errorf("normalisation std must be > 0 (got %q)", meta[metaStd])
+	}
+	byName := map[string]safetensors.Tensor{}
+	for _, t := range tensors {
+		byName[t.Name] = t
+	}
+	template, err := nn.New(m.Net.Spec, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range template.Params {
+		t, ok := byName[p.Name]
+		if !ok {
+			return nil, fmt.Errorf("tensor %s is missing", p.Name)
+		}
+		if fmt.Sprint(t.Shape) != fmt.Sprint(p.Shape) {
+			return nil, fmt.Errorf("tensor %s has shape %v, the architecture needs %v", p.Name, t.Shape, p.Shape)
+		}
+		m.Net.Params = append(m.Net.Params, nn.Param{Name: p.Name, Shape: p.Shape, Data: t.Data})
+		delete(byName, p.Name)
+	}
+	for name := range byName {
+		return nil, fmt.Errorf("unexpected tensor %s", name)
+	}
+	return m, nil
+}

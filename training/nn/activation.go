@@ -1,0 +1,171 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Activation names a hidden layer's non-linearity. The functions and their
+// derivatives match PyTorch's defaults (nn.ReLU, nn.LeakyReLU(0.01),
+// nn.ELU(1.0), nn.GELU() with the exact erf form, nn.Tanh, nn.Sigmoid,
+// nn.Identity) so that an exported model computes the same numbers.
+type Activation string
+
+// The activations a hidden layer may use.
+const (
+	ReLU      Activation = "relu"
+	LeakyReLU Activation = "leaky_relu"
+	ELU       Activation = "elu"
+	GELU      Activation = "gelu"
+	Tanh      Activation = "tanh"
+	Sigmoid   Activation = "sigmoid"
+	Linear    Activation = "linear"
+)
+
+// Activations lists every activation in the order the UI offers them.
+var Activations = []Activation{ReLU, LeakyReLU, ELU, GELU, Tanh, Sigmoid, Linear}
+
+// leakySlope is LeakyReLU's slope for negative inputs (PyTorch's default).
+const leakySlope = 0.01
+
+// ParseActivation returns the activation called name (case-insensitive;
+// "leaky-relu", "identity" and "none" are accepted as aliases).
+func ParseActivation(name string) (Activation, error) {
+	s := strings.ToLower(strings.TrimSpace(name))
+	s = strings.ReplaceAll(s, "-", "_")
+	switch s {
+	case "identity", "none":
+		s = string(Linear)
+	case "leakyrelu":
+		s = string(LeakyReLU)
+	}
+	for _, a := range Activations {
+		if string(a) == s {
+			return a, nil
+		}
+	}
+	return "", fmt.Errorf("unknown activation %q (allowed: %s)", name, activationList())
+}
+
+func activationList() string {
+	names := make([]string, len(Activations))
+	for i, a := range Activations {
+		names[i] = string(a)
+	}
+	return strings.Join(names, ", ")
+}
+
+// forward writes act(z) into h.
+func (a Activation) forward(h, z []float32) {
+	switch a {
+	case ReLU:
+		h = h[:len(z)]
+		for i, v := range z {
+			h[i] = max(v, 0)
+		}
+	case LeakyReLU:
+		for i, v := range z {
+			if v > 0 {
+				h[i] = v
+			} else {
+				h[i] = leakySlope * v
+			}
+		}
+	case ELU:
+		for i, v := range z {
+			if v > 0 {
+				h[i] = v
+			} else {
+				h[i] = float32(math.Expm1(float64(v)))
+			}
+		}
+	case GELU:
+		for i, v := range z {
+			x := float64(v)
+			h[i] = float32(0.5 * x * (1 + math.Erf(x/math.Sqrt2)))
+		}
+	case Tanh:
+		for i, v := range z {
+			h[i] = float32(math.Tanh(float64(v)))
+		}
+	case Sigmoid:
+		for i, v := range z {
+			h[i] = float32(sigmoid(float64(v)))
+		}
+	default:
+		copy(h, z)
+	}
+}
+
+// backward writes dz = act'(z) ⊙ dh, given z, h = act(z) and dh.
+func (a Activation) backward(dz, z, h, dh []float32) {
+	switch a {
+	case ReLU, LeakyReLU:
+		// A conditional move, not a branch: z's signs are random, and a
+		// mispredicted branch per element cost more than the rest.
+		dh = dh[:len(z)]
+		dz = dz[:len(z)]
+		neg := float32(0)
+		if a == LeakyReLU {
+			neg = leakySlope
+		}
+		for i, v := range z {
+			s := neg
+			if v > 0 {
+				s = 1
+			}
+			dz[i] = s * dh[i]
+		}
+	case ELU:
+		for i, v := range z {
+			if v > 0 {
+				dz[i] = dh[i]
+			} else {
+				dz[i] = (h[i] + 1) * dh[i]
+			}
+		}
+	case GELU:
+		const invSqrt2Pi = 0.3989422804014327
+		for i, v := range z {
+			x := float64(v)
+			cdf := 0.5 * (1 + math.Erf(x/math.Sqrt2))
+			pdf := invSqrt2Pi * math.Exp(-0.5*x*x)
+			dz[i] = float32((cdf + x*pdf) * float64(dh[i]))
+		}
+	case Tanh:
+		for i, t := range h {
+			dz[i] = (1 - t*t) * dh[i]
+		}
+	case Sigmoid:
+		for i, s := range h {
+			dz[i] = s * (1 - s) * dh[i]
+		}
+	default:
+		copy(dz, dh)
+	}
+}
+
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// initBound is the half-width of the uniform distribution a layer's
+// weights are drawn from: He (Kaiming) uniform with PyTorch's gain for the
+// ReLU family, Glorot (Xavier) uniform for tanh, sigmoid, linear and the
+// softmax output.
+func (a Activation) initBound(fanIn, fanOut int) float64 {
+	switch a {
+	case ReLU, ELU, GELU:
+		return math.Sqrt(2) * math.Sqrt(3/float64(fanIn))
+	case LeakyReLU:
+		gain := math.Sqrt(2 / (1 + leakySlope*leakySlope))
+		return gain * math.Sqrt(3/float64(fanIn))
+	default:
+		return math.Sqrt(6 / float64(fanIn+fanOut))
+	}
+}

@@ -1,0 +1,169 @@
+// Package nn is the multilayer perceptron Neural Workbench trains: its
+// architecture, its weights in PyTorch's layout, and the gorgonia graphs
+// that train and evaluate it.
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// Layer is one hidden layer: its number of units and its activation.
+type Layer struct {
+	Width      int        `json:"width"`
+	Activation Activation `json:"activation"`
+}
+
+// Spec is a network's architecture: Inputs values in, the hidden layers in
+// order, and a softmax output of Classes units.
+type Spec struct {
+	Inputs  int     `json:"inputs"`
+	Hidden  []Layer `json:"hidden"`
+	Classes int     `json:"classes"`
+}
+
+// MaxWidth bounds a hidden layer's width and MaxLayers the number of hidden
+// layers: beyond them a desktop run would take hours or exhaust memory.
+const (
+	MaxWidth  = 8192
+	MaxLayers = 32
+)
+
+// Validate reports the first thing wrong with the architecture.
+func (s Spec) Validate() error {
+	if s.Inputs < 1 {
+		return fmt.Errorf("inputs must be ≥ 1 (got %d)", s.Inputs)
+	}
+	if s.Classes < 2 {
+		return fmt.Errorf("a classifier needs at least 2 classes (got %d)", s.Classes)
+	}
+	if len(s.Hidden) > MaxLayers {
+		return fmt.Errorf("hidden layers: at most %d allowed (got %d)", MaxLayers, len(s.Hidden))
+	}
+	for i, l := range s.Hidden {
+		if l.Width < 1 || l.Width > MaxWidth {
+			return fmt.Errorf("hidden layer %d: width must be between 1 and %d (got %d)", i+1, MaxWidth, l.Width)
+		}
+		if _, err := ParseActivation(string(l.Activation)); err != nil {
+			return fmt.Errorf("hidden layer %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// Sizes returns the width of every layer from input to output.
+func (s Spec) Sizes() []int {
+	sizes := []int{s.Inputs}
+	for _, l := range s.Hidden {
+		sizes = append(sizes, l.Width)
+	}
+	return append(sizes, s.Classes)
+}
+
+// activation returns the activation after linear layer i (the output
+// layer's is the softmax, which the loss applies).
+func (s Spec) activation(i int) Activation {
+	if i < len(s.Hidden) {
+		return s.Hidden[i].Activation
+	}
+	return Linear
+}
+
+// ParamCount is the number of trainable weights and biases.
+func (s Spec) ParamCount() int {
+	sizes := s.Sizes()
+	n := 0
+	for i := 1; i < len(sizes); i++ {
+		n += sizes[i]*sizes[i-1] + sizes[i]
+	}
+	return n
+}
+
+// String is the architecture in the form 784-128-64-3.
+func (s Spec) String() string {
+	str := ""
+	for i, n := range s.Sizes() {
+		if i > 0 {
+			str += "-"
+		}
+		str += fmt.Sprint(n)
+	}
+	return str
+}
+
+// Param is one named tensor of the model, row-major.
+type Param struct {
+	Name  string
+	Shape []int
+	Data  []float32
+}
+
+// Model is a network's architecture and weights. Linear layer i has the
+// parameters "layers.i.weight" (out×in, as in PyTorch's nn.Linear) and
+// "layers.i.bias"; Params holds them in that order, weight before bias.
+type Model struct {
+	Spec   Spec
+	Params []Param
+}
+
+// New returns a model with fresh weights: He uniform for layers followed by
+// a ReLU-family activation, Glorot uniform otherwise, zero biases, all drawn
+// from a generator seeded with seed.
+func New(spec Spec, seed uint64) (*Model, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6e6e2d696e6974)) // "nn-init"
+	m := &Model{Spec: spec}
+	sizes := spec.Sizes()
+	for i := 1; i < len(sizes); i++ {
+		in, out := sizes[i-1], sizes[i]
+		w := make([]float32, out*in)
+		bound := spec.activation(i-1).initBound(in, out)
+		for j := range w {
+			w[j] = float32((2*rng.Float64() - 1) * bound)
+		}
+		m.Params = append(m.Params,
+			Param{Name: fmt.Sprintf("layers.%d.weight", i-1), Shape: []int{out, in}, Data: w},
+			Param{Name: fmt.Sprintf("layers.%d.bias", i-1), Shape: []int{out}, Data: make([]float32, out)})
+	}
+	return m, nil
+}
+
+// Clone returns a deep copy of the model.
+func (m *Model) Clone() *Model {
+	c := &Model{Spec: m.Spec, Params: make([]Param, len(m.Params))}
+	c.Spec.Hidden = append([]Layer(nil), m.Spec.Hidden...)
+	for i, p := range m.Params {
+		c.Params[i] = Param{Name: p.Name, Shape: append([]int(nil), p.Shape...), Data: append([]float32(nil), p.Data...)}
+	}
+	return c
+}
+
+// CopyFrom overwrites the model's weights with src's, which must have the
+// same architecture.
+func (m *Model) CopyFrom(src *Model) {
+	for i := range m.Params {
+		copy(m.Params[i].Data, src.Params[i].Data)
+	}
+}
+
+// checkParams verifies that the parameters match the architecture, as a
+// model read from a file must.
+func (m *Model) checkParams() error {
+	sizes := m.Spec.Sizes()
+	if len(m.Params) != 2*(len(sizes)-1) {
+		return fmt.Errorf("model has %d tensors, architecture %s needs %d", len(m.Params), m.Spec, 2*(len(sizes)-1))
+	}
+	for i := 1; i < len(sizes); i++ {
+		w, b := m.Params[2*i-2], m.Params[2*i-1]
+		in, out := sizes[i-1], sizes[i]
+		if len(w.Shape) != 2 || w.Shape[0] != out || w.Shape[1] != in || len(w.Data) != out*in {
+			return fmt.Errorf("%s has shape %v, want [%d %d]", w.Name, w.Shape, out, in)
+		}
+		if len(b.Shape) != 1 || b.Shape[0] != out || len(b.Data) != out {
+			return fmt.Errorf("%s has shape %v, want [%d]", b.Name, b.Shape, out)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,329 @@
+package training
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/neuralworkbench/workbench/training/nn"
+	"github.com/neuralworkbench/workbench/training/openblas"
+	"github.com/neuralworkbench/workbench/training/optim"
+)
+
+// Run is a training run in progress. Read its Events until the channel is
+// closed; the last event is a *DoneEvent or an *ErrorEvent.
+type Run struct {
+	events chan Event
+	done   chan struct{}
+	cancel context.CancelFunc
+
+	mu     sync.Mutex    // guards paused and resume
+	paused bool          // the loop waits at the next batch boundary
+	resume chan struct{} // closed by Resume
+
+	cfg     Config
+	data    *Data
+	model   *nn.Model
+	train   *nn.Net
+	opt     *optim.Optimizer
+	backup  [][]float32 // the weights before the latest update
+	history []EpochSummary
+}
+
+// eventBuffer lets the trainer run ahead of a consumer that reads in
+// bursts, as the GUI does between frames.
+const eventBuffer = 1024
+
+// Start validates cfg, builds the network and starts training it on data
+// in a new goroutine. Cancelling ctx (or calling Stop) stops the run at
+// the next batch boundary; it then evaluates the model on the test set
+// and ends with a DoneEvent whose Stopped field is true.
+func Start(ctx context.Context, cfg Config, data *Data) (*Run, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Batch > data.Train.Len() {
+		return nil, fmt.Errorf("batch size must be at most the number of training samples, %d (got %d)", data.Train.Len(), cfg.Batch)
+	}
+	openblas.Load()
+	model, err := nn.New(cfg.Spec(len(data.Classes)), cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	train, err := model.Compile(nn.Train, cfg.Batch, cfg.Loss)
+	if err != nil {
+		return nil, err
+	}
+	sizes := make([]int, len(model.Params))
+	backup := make([][]float32, len(model.Params))
+	for i, p := range model.Params {
+		sizes[i] = len(p.Data)
+		backup[i] = append([]float32(nil), p.Data...)
+	}
+	opt, err := optim.New(cfg.optimizer(), sizes, 1)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &Run{
+		events: make(chan Event, eventBuffer),
+		done:   make(chan struct{}),
+		cancel: cancel,
+		cfg:    cfg, data: data, model: model, train: train, opt: opt, backup: backup,
+	}
+	go r.loop(ctx)
+	return r, nil
+}
+
+// Events is the run's event stream.
+func (r *Run) Events() <-chan Event { return r.events }
+
+// Stop asks the run to stop at the next batch boundary. It does not wait.
+func (r *Run) Stop() { r.cancel() }
+
+// Wait blocks until the run's goroutines have ended.
+func (r *Run) Wait() { <-r.done }
+
+// Pause makes the run wait at the next batch boundary until Resume or
+// Stop. Paused time does not count in Elapsed or the throughput.
+func (r *Run) Pause() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.paused {
+		r.paused = true
+		r.resume = make(chan struct{})
+	}
+}
+
+// Resume continues a paused run.
+func (r *Run) Resume() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.paused {
+		r.paused = false
+		close(r.resume)
+	}
+}
+
+// Paused reports whether the run is paused.
+func (r *Run) Paused() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.paused
+}
+
+// waitWhilePaused blocks while the run is paused and returns how long.
+func (r *Run) waitWhilePaused(ctx context.Context) time.Duration {
+	r.mu.Lock()
+	paused, resume := r.paused, r.resume
+	r.mu.Unlock()
+	if !paused {
+		return 0
+	}
+	start := time.Now()
+	select {
+	case <-resume:
+	case <-ctx.Done():
+	}
+	return time.Since(start)
+}
+
+// send delivers ev, preferring delivery but giving up once ctx is
+// cancelled and the buffer is full, so that a consumer that stopped
+// reading cannot keep the goroutine alive.
+func (r *Run) send(ctx context.Context, ev Event) {
+	select {
+	case r.events <- ev:
+		return
+	default:
+	}
+	select {
+	case r.events <- ev:
+	case <-ctx.Done():
+	}
+}
+
+// clock tracks a run's time, excluding pauses.
+type clock struct {
+	start    time.Time
+	paused   time.Duration
+	stepTime time.Duration // time inside training steps
+}
+
+func (c *clock) elapsed() time.Duration { return time.Since(c.start) - c.paused }
+
+func (r *Run) loop(ctx context.Context) {
+	defer close(r.done)
+	defer close(r.events)
+	defer r.cancel()
+	defer r.opt.Close()
+	defer r.train.Close()
+
+	cfg, data := r.cfg, r.data
+	classes := len(data.Classes)
+	n := data.Train.Len()
+	batches := (n + cfg.Batch - 1) / cfg.Batch
+	prog := Progress{Epochs: cfg.Epochs, Batches: batches, Steps: batches * cfg.Epochs}
+	eval := newEvaluator(r.model, cfg.Loss, data.Stats)
+	defer eval.close()
+
+	// The network has a fixed batch size; the last, partial batch of an
+	// epoch runs on a second network of its size that shares the weights,
+	// so every sample is used, as PyTorch's DataLoader does by default.
+	var partial *nn.Net
+	defer func() {
+		if partial != nil {
+			partial.Close()
+		}
+	}()
+
+	// The prefetcher has its own context: it must stop when the loop
+	// ends for any reason.
+	pctx, pcancel := context.WithCancel(ctx)
+	defer pcancel()
+	pf := startPrefetch(pctx, cfg, data.Train, data.Stats, classes)
+
+	clk := clock{start: time.Now()}
+	var epochLoss, epochCorrect float64
+	var epochSamples int
+	var epochStart time.Time
+	var epochStep time.Duration
+
+	fail := func(err error) {
+		prog.Elapsed = clk.elapsed()
+		r.send(ctx, &ErrorEvent{Progress: prog, Err: err, History: r.history, Model: r.snapshot()})
+	}
+	for {
+		clk.paused += r.waitWhilePaused(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		b, ok := <-pf.ready
+		if !ok {
+			break
+		}
+		if b.index == 0 {
+			epochLoss, epochCorrect, epochSamples = 0, 0, 0
+			epochStart, epochStep = time.Now(), 0
+		}
+		net := r.train
+		if b.n != cfg.Batch {
+			if partial == nil {
+				var err error
+				if partial, err = r.model.Compile(nn.Train, b.n, cfg.Loss); err != nil {
+					fail(err)
+					return
+				}
+			}
+			net = partial
+		}
+
+		t0 := time.Now()
+		copy(net.X, b.x[:len(net.X)])
+		copy(net.Y, b.y[:len(net.Y)])
+		if err := net.Run(); err != nil {
+			fail(err)
+			return
+		}
+		loss := net.Loss()
+		prog.Epoch, prog.Batch, prog.Step = b.epoch, b.index+1, prog.Step+1
+		if !isFinite(loss) {
+			r.restoreBackup()
+			fail(&DivergedError{Epoch: b.epoch, Step: prog.Step, Loss: loss, LearningRate: cfg.LR})
+			return
+		}
+		correct := countCorrect(net.Logits(), b.labels[:b.n], classes)
+		if err := r.opt.Step(r.params(), net.Grads(), r.backup); err != nil {
+			fail(err)
+			return
+		}
+		dt := time.Since(t0)
+		pf.free <- b
+
+		clk.stepTime += dt
+		epochStep += dt
+		prog.Samples += b.n
+		epochLoss += loss * float64(b.n)
+		epochCorrect += float64(correct)
+		epochSamples += b.n
+		prog.Elapsed = clk.elapsed()
+		prog.SamplesPerSec = float64(prog.Samples) / clk.stepTime.Seconds()
+		prog.ETA = time.Duration(float64(prog.Elapsed) / float64(prog.Step) * float64(prog.Steps-prog.Step))
+		r.send(ctx, &BatchEvent{Progress: prog, Loss: loss, Accuracy: float64(correct) / float64(b.n)})
+
+		if prog.Batch == batches {
+			val, err := eval.evaluate(data.Val)
+			if err != nil {
+				fail(err)
+				return
+			}
+			s := EpochSummary{
+				Epoch:         b.epoch,
+				TrainLoss:     epochLoss / float64(epochSamples),
+				TrainAcc:      epochCorrect / float64(epochSamples),
+				Val:           val,
+				Duration:      time.Since(epochStart),
+				SamplesPerSec: float64(epochSamples) / epochStep.Seconds(),
+			}
+			r.history = append(r.history, s)
+			prog.Elapsed = clk.elapsed()
+			prog.ETA = time.Duration(float64(prog.Elapsed) / float64(prog.Step) * float64(prog.Steps-prog.Step))
+			r.send(ctx, &EpochEvent{Progress: prog, Summary: s})
+		}
+	}
+	pcancel()
+
+	test, err := eval.evaluate(data.Test)
+	if err != nil {
+		fail(err)
+		return
+	}
+	prog.Elapsed = clk.elapsed()
+	prog.ETA = 0
+	r.send(ctx, &DoneEvent{
+		Progress: prog,
+		Stopped:  prog.Step < prog.Steps,
+		Test:     test,
+		History:  r.history,
+		Model:    r.snapshot(),
+	})
+}
+
+func (r *Run) params() [][]float32 {
+	ps := make([][]float32, len(r.model.Params))
+	for i, p := range r.model.Params {
+		ps[i] = p.Data
+	}
+	return ps
+}
+
+// restoreBackup puts back the weights from before the latest update.
+func (r *Run) restoreBackup() {
+	for i, p := range r.model.Params {
+		copy(p.Data, r.backup[i])
+	}
+}
+
+// snapshot copies the current weights into a Model that outlives the run.
+func (r *Run) snapshot() *Model {
+	return &Model{
+		Net:     r.model.Clone(),
+		Classes: append([]string(nil), r.data.Classes...),
+		Stats:   r.data.Stats,
+		Config:  r.cfg,
+		Source:  r.data.Source,
+	}
+}
+
+// countCorrect counts the rows of logits whose largest value is at the
+// label.
+func countCorrect(logits []float32, labels []int32, classes int) int {
+	correct := 0
+	for i, l := range labels {
+		if argmax(logits[i*classes:(i+1)*classes]) == int(l) {
+			correct++
+		}
+	}
+	return correct
+}

@@ -1,0 +1,417 @@
+package training
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/neuralworkbench/workbench/training/imageproc"
+	"github.com/neuralworkbench/workbench/training/nn"
+	"github.com/neuralworkbench/workbench/training/optim"
+)
+
+var (
+	mnistOnce sync.Once
+	mnistData *Data
+	mnistErr  error
+)
+
+// smallMNIST is digits 3, 5 and 8 with the training set capped, shared by
+// the tests that need real data.
+func smallMNIST(t *testing.T) *Data {
+	t.Helper()
+	mnistOnce.Do(func() {
+		cfg := DefaultConfig()
+		cfg.Limit = 3000
+		mnistData, mnistErr = Prepare(cfg)
+	})
+	if mnistErr != nil {
+		t.Fatal(mnistErr)
+	}
+	return mnistData
+}
+
+// collect runs cfg on data to the end and returns its events.
+func collect(t *testing.T, ctx context.Context, cfg Config, data *Data) []Event {
+	t.Helper()
+	run, err := Start(ctx, cfg, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []Event
+	for ev := range run.Events() {
+		events = append(events, ev)
+	}
+	run.Wait()
+	return events
+}
+
+func lastEvent[T Event](t *testing.T, events []Event) T {
+	t.Helper()
+	if len(events) == 0 {
+		t.Fatal("no events")
+	}
+	ev, ok := events[len(events)-1].(T)
+	if !ok {
+		if e, isErr := events[len(events)-1].(*ErrorEvent); isErr {
+			t.Fatalf("run failed: %v", e.Err)
+		}
+		t.Fatalf("last event is %T", events[len(events)-1])
+	}
+	return ev
+}
+
+func TestTrainingLearns(t *testing.T) {
+	data := smallMNIST(t)
+	cfg := DefaultConfig()
+	cfg.Epochs = 3
+	events := collect(t, context.Background(), cfg, data)
+	done := lastEvent[*DoneEvent](t, events)
+	h := done.History
+	if len(h) != 3 {
+		t.Fatalf("got %d epoch summaries, want 3", len(h))
+	}
+	if !(h[2].TrainLoss < h[0].TrainLoss) {
+		t.Errorf("train loss went from %.4f to %.4f; it should go down", h[0].TrainLoss, h[2].TrainLoss)
+	}
+	if done.Test.Accuracy < 0.93 {
+		t.Errorf("test accuracy after 3 epochs on 3000 samples = %.3f, want ≥ 0.93", done.Test.Accuracy)
+	}
+	// Every training sample is used each epoch, the partial last batch
+	// included.
+	if want := 3 * data.Train.Len(); done.Samples != want {
+		t.Errorf("processed %d samples, want %d (3 epochs × %d)", done.Samples, want, data.Train.Len())
+	}
+	n := 0
+	for _, row := range done.Test.Confusion {
+		for _, c := range row {
+			n += c
+		}
+	}
+	if n != data.Test.Len() {
+		t.Errorf("confusion matrix counts %d samples, test set has %d", n, data.Test.Len())
+	}
+	if done.Stopped || done.Fraction() != 1 {
+		t.Errorf("finished run reports Stopped=%v, fraction %v", done.Stopped, done.Fraction())
+	}
+}
+
+// TestSameSeedSameCurve checks that a run is reproducible bit for bit,
+// augmentation and the partial batch included, and that the seed matters.
+func TestSameSeedSameCurve(t *testing.T) {
+	data := smallMNIST(t)
+	cfg := DefaultConfig()
+	cfg.Epochs = 2
+	cfg.Batch = 50
+	cfg.Augment = imageproc.Augment{Flip: true, Rotate: 10, Shift: 2, Noise: 0.05}
+	curve := func(seed uint64) ([]float64, *Model) {
+		c := cfg
+		c.Seed = seed
+		var losses []float64
+		events := collect(t, context.Background(), c, data)
+		for _, ev := range events {
+			if b, ok := ev.(*BatchEvent); ok {
+				losses = append(losses, b.Loss)
+			}
+		}
+		return losses, lastEvent[*DoneEvent](t, events).Model
+	}
+	a, ma := curve(1)
+	b, mb := curve(1)
+	c, _ := curve(2)
+	if !reflect.DeepEqual(a, b) {
+		t.Error("two runs with seed 1 gave different loss curves")
+	}
+	for i := range ma.Net.Params {
+		if !reflect.DeepEqual(ma.Net.Params[i].Data, mb.Net.Params[i].Data) {
+			t.Errorf("two runs with seed 1 gave different %s", ma.Net.Params[i].Name)
+		}
+	}
+	if reflect.DeepEqual(a, c) {
+		t.Error("seeds 1 and 2 gave the same loss curve")
+	}
+}
+
+func TestPauseResumeStop(t *testing.T) {
+	data := smallMNIST(t)
+	cfg := DefaultConfig()
+	cfg.Epochs = 1000
+	started := time.Now()
+	run, err := Start(context.Background(), cfg, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := <-run.Events()
+	if _, ok := first.(*BatchEvent); !ok {
+		t.Fatalf("first event is %T, want *BatchEvent", first)
+	}
+	run.Pause()
+	pausedAt := time.Now()
+	if !run.Paused() {
+		t.Fatal("Paused() = false after Pause")
+	}
+	// Drain what was sent before the pause took effect.
+	var last Progress
+	for quiet := time.After(300 * time.Millisecond); ; {
+		select {
+		case ev := <-run.Events():
+			last = ev.progress()
+			quiet = time.After(300 * time.Millisecond)
+			continue
+		case <-quiet:
+		}
+		break
+	}
+	select {
+	case ev := <-run.Events():
+		t.Fatalf("got %T while paused", ev)
+	case <-time.After(200 * time.Millisecond):
+	}
+	pause := time.Since(pausedAt)
+	run.Resume()
+	var resumed Progress
+	select {
+	case ev := <-run.Events():
+		resumed = ev.progress()
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event after Resume")
+	}
+	if resumed.Step <= last.Step && last.Step != 0 {
+		t.Errorf("step after resume = %d, before = %d", resumed.Step, last.Step)
+	}
+	// The pause lasted at least 500 ms; at most a step's worth of it may
+	// have been counted before the loop noticed.
+	if wall := time.Since(started); resumed.Elapsed > wall-pause+100*time.Millisecond {
+		t.Errorf("elapsed %v after a %v pause in %v of wall time: the pause was counted", resumed.Elapsed, pause, wall)
+	}
+	run.Stop()
+	var end Event
+	for ev := range run.Events() {
+		end = ev
+	}
+	done, ok := end.(*DoneEvent)
+	if !ok {
+		t.Fatalf("last event after Stop is %T, want *DoneEvent", end)
+	}
+	if !done.Stopped {
+		t.Error("DoneEvent.Stopped = false after Stop")
+	}
+	if done.Test.N != data.Test.Len() {
+		t.Errorf("stopped run evaluated %d test samples, want %d", done.Test.N, data.Test.Len())
+	}
+	waited := make(chan struct{})
+	go func() { run.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait did not return after the event stream closed")
+	}
+}
+
+// TestCancelWithoutReader checks that cancelling the context ends the run
+// even when nobody reads its events.
+func TestCancelWithoutReader(t *testing.T) {
+	data := smallMNIST(t)
+	cfg := DefaultConfig()
+	cfg.Epochs = 1000
+	ctx, cancel := context.WithCancel(context.Background())
+	run, err := Start(ctx, cfg, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // long enough to fill the buffer
+	cancel()
+	waited := make(chan struct{})
+	go func() { run.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not end after its context was cancelled")
+	}
+}
+
+func TestDivergenceKeepsLastGoodWeights(t *testing.T) {
+	data := smallMNIST(t)
+	cfg := DefaultConfig()
+	cfg.Optimizer = optim.SGD
+	cfg.LR = 100
+	cfg.Hidden = []nn.Layer{{Width: 64, Activation: nn.Linear}, {Width: 64, Activation: nn.Linear}}
+	cfg.Epochs = 20
+	events := collect(t, context.Background(), cfg, data)
+	e := lastEvent[*ErrorEvent](t, events)
+	var div *DivergedError
+	if !errors.As(e.Err, &div) {
+		t.Fatalf("error is %v, want a DivergedError", e.Err)
+	}
+	msg := e.Err.Error()
+	for _, want := range []string{"diverged", "step", "learning rate"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+	if e.Model == nil {
+		t.Fatal("ErrorEvent has no model")
+	}
+	for _, p := range e.Model.Net.Params {
+		for _, v := range p.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("kept weights include %v in %s", v, p.Name)
+			}
+		}
+	}
+	// The kept weights give a finite loss.
+	ev := newEvaluator(e.Model.Net, cfg.Loss, data.Stats)
+	defer ev.close()
+	got, err := ev.evaluate(data.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !isFinite(got.Loss) {
+		t.Errorf("the last good weights give test loss %v", got.Loss)
+	}
+}
+
+func TestStartRejectsBadConfig(t *testing.T) {
+	data := smallMNIST(t)
+	tests := []struct {
+		change func(*Config)
+		want   string
+	}{
+		{func(c *Config) { c.LR = -0.1 }, "learning rate must be > 0 (got -0.1)"},
+		{func(c *Config) { c.Batch = 0 }, "batch size must be between 1"},
+		{func(c *Config) { c.Batch = 100000 }, "batch size must be between 1 and 65536"},
+		{func(c *Config) { c.Batch = 5000 }, "batch size must be at most the number of training samples"},
+		{func(c *Config) { c.Epochs = 0 }, "epochs must be between 1"},
+		{func(c *Config) { c.Hidden = []nn.Layer{{Width: 0, Activation: nn.ReLU}} }, "width must be between 1"},
+		{func(c *Config) { c.Hidden = []nn.Layer{{Width: 3, Activation: "swish"}} }, `unknown activation "swish"`},
+		{func(c *Config) { c.Loss = "hinge" }, `unknown loss "hinge"`},
+		{func(c *Config) { c.Optimizer = "lbfgs" }, `unknown optimizer "lbfgs"`},
+		{func(c *Config) { c.ValSplit = 0.9 }, "validation split must be between 0 and 0.5"},
+		{func(c *Config) { c.Dataset = "csv:x" }, "dataset must be mnist, idx:DIR or folder:DIR"},
+		{func(c *Config) { c.Augment.Rotate = 500 }, "rotat"},
+	}
+	for _, tt := range tests {
+		cfg := DefaultConfig()
+		tt.change(&cfg)
+		_, err := Start(context.Background(), cfg, data)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Start(%+v) = %v, want an error containing %q", cfg, err, tt.want)
+		}
+	}
+}
+
+func TestConfigJSON(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Hidden = []nn.Layer{{Width: 32, Activation: nn.Tanh}, {Width: 16, Activation: nn.GELU}}
+	cfg.Augment = imageproc.Augment{Flip: true, Rotate: 15}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Config
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, cfg) {
+		t.Errorf("JSON round trip:\n got %+v\nwant %+v\n(json %s)", back, cfg, b)
+	}
+	// The command line's string forms are accepted, and missing keys keep
+	// their values.
+	c := DefaultConfig()
+	err = json.Unmarshal([]byte(`{"hidden": "256", "activation": "elu", "classes": "all", "weight_decay": 0.01, "augment": "shift=2"}`), &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Hidden) != 1 || c.Hidden[0] != (nn.Layer{Width: 256, Activation: nn.ELU}) || c.Classes != nil ||
+		c.WeightDecay != 0.01 || c.Augment.Shift != 2 || c.LR != 0.001 {
+		t.Errorf("Unmarshal(string forms) = %+v", c)
+	}
+	for _, bad := range []string{`{"learning_rate": 0.1}`, `{"hidden": [0]}`, `{"activation": ["relu", "tanh"]}`, `{"lr": "fast"}`} {
+		c := DefaultConfig()
+		if err := json.Unmarshal([]byte(bad), &c); err == nil {
+			t.Errorf("Unmarshal(%s) accepted it; want an error", bad)
+		}
+	}
+}
+
+func TestModelSaveLoad(t *testing.T) {
+	data := smallMNIST(t)
+	cfg := DefaultConfig()
+	cfg.Epochs = 1
+	done := lastEvent[*DoneEvent](t, collect(t, context.Background(), cfg, data))
+	dir := t.TempDir()
+	if err := done.Model.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadModel(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(loaded.Classes, data.Classes) || loaded.Stats != data.Stats {
+		t.Errorf("loaded classes %v stats %v, want %v %v", loaded.Classes, loaded.Stats, data.Classes, data.Stats)
+	}
+	if !reflect.DeepEqual(loaded.Config, cfg) {
+		t.Errorf("loaded config %+v, want %+v", loaded.Config, cfg)
+	}
+	for i := 0; i < 20; i++ {
+		frame := data.Test.Image(i)
+		a, err := done.Model.Predict(frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := loaded.Predict(frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("sample %d: saved model predicts %v, loaded %v", i, a, b)
+		}
+	}
+	// The weights file alone loads too.
+	if _, err := LoadModel(filepath.Join(dir, WeightsFile)); err != nil {
+		t.Errorf("LoadModel(model.safetensors) = %v", err)
+	}
+	// A corrupt file gives an error naming it.
+	bad := filepath.Join(t.TempDir(), "model.safetensors")
+	os.WriteFile(bad, []byte("not a model at all"), 0o644)
+	if _, err := LoadModel(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("LoadModel(corrupt) = %v, want an error naming the file", err)
+	}
+}
+
+// TestPredictAgreesWithEvaluation checks that single-image inference, the
+// path dropped images take, gives the evaluator's predictions.
+func TestPredictAgreesWithEvaluation(t *testing.T) {
+	data := smallMNIST(t)
+	cfg := DefaultConfig()
+	cfg.Epochs = 1
+	done := lastEvent[*DoneEvent](t, collect(t, context.Background(), cfg, data))
+	confusion := make([][]int, 3)
+	for i := range confusion {
+		confusion[i] = make([]int, 3)
+	}
+	for i := 0; i < data.Test.Len(); i++ {
+		probs, err := done.Model.Predict(data.Test.Image(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		best := 0
+		for j, p := range probs {
+			if p > probs[best] {
+				best = j
+			}
+		}
+		confusion[data.Test.Labels[i]][best]++
+	}
+	if !reflect.DeepEqual(confusion, done.Test.Confusion) {
+		t.Errorf("Predict gives confusion %v, evaluation %v", confusion, done.Test.Confusion)
+	}
+}
