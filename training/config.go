@@ -238,8 +238,13 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 	// Widths and activations go together: a file may change either.
 	widths := make([]string, len(c.Hidden))
 	acts := make([]string, len(c.Hidden))
+	uniform := true
 	for i, l := range c.Hidden {
 		widths[i], acts[i] = strconv.Itoa(l.Width), string(l.Activation)
+		uniform = uniform && l.Activation == c.Hidden[0].Activation
+	}
+	if uniform && len(acts) > 0 {
+		acts = acts[:1] // one activation for any number of layers
 	}
 	var err error
 	if f.Hidden != nil {

@@ -162,8 +162,7 @@ func (r *Run) loop(ctx context.Context) {
 
 	cfg, data := r.cfg, r.data
 	classes := len(data.Classes)
-	n := data.Train.Len()
-	batches := (n + cfg.Batch - 1) / cfg.Batch
+	batches := (data.Train.Len() + cfg.Batch - 1) / cfg.Batch
 	prog := Progress{Epochs: cfg.Epochs, Batches: batches, Steps: batches * cfg.Epochs}
 	eval := newEvaluator(r.model, cfg.Loss, data.Stats)
 	defer eval.close()
@@ -239,18 +238,20 @@ func (r *Run) loop(ctx context.Context) {
 			return
 		}
 		dt := time.Since(t0)
-		pf.free <- b
+		n := b.n
+		pf.free <- b // b belongs to the prefetcher again: no use below
+		b = nil
 
 		clk.stepTime += dt
 		epochStep += dt
-		prog.Samples += b.n
-		epochLoss += loss * float64(b.n)
+		prog.Samples += n
+		epochLoss += loss * float64(n)
 		epochCorrect += float64(correct)
-		epochSamples += b.n
+		epochSamples += n
 		prog.Elapsed = clk.elapsed()
 		prog.SamplesPerSec = float64(prog.Samples) / clk.stepTime.Seconds()
 		prog.ETA = time.Duration(float64(prog.Elapsed) / float64(prog.Step) * float64(prog.Steps-prog.Step))
-		r.send(ctx, &BatchEvent{Progress: prog, Loss: loss, Accuracy: float64(correct) / float64(b.n)})
+		r.send(ctx, &BatchEvent{Progress: prog, Loss: loss, Accuracy: float64(correct) / float64(n)})
 
 		if prog.Batch == batches {
 			val, err := eval.evaluate(data.Val)
@@ -259,7 +260,7 @@ func (r *Run) loop(ctx context.Context) {
 				return
 			}
 			s := EpochSummary{
-				Epoch:         b.epoch,
+				Epoch:         prog.Epoch,
 				TrainLoss:     epochLoss / float64(epochSamples),
 				TrainAcc:      epochCorrect / float64(epochSamples),
 				Val:           val,

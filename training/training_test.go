@@ -334,7 +334,7 @@ func TestConfigJSON(t *testing.T) {
 		c.WeightDecay != 0.01 || c.Augment.Shift != 2 || c.LR != 0.001 {
 		t.Errorf("Unmarshal(string forms) = %+v", c)
 	}
-	for _, bad := range []string{`{"learning_rate": 0.1}`, `{"hidden": [0]}`, `{"activation": ["relu", "tanh"]}`, `{"lr": "fast"}`} {
+	for _, bad := range []string{`{"learning_rate": 0.1}`, `{"hidden": [0]}`, `{"activation": ["relu", "tanh", "elu"]}`, `{"lr": "fast"}`} {
 		c := DefaultConfig()
 		if err := json.Unmarshal([]byte(bad), &c); err == nil {
 			t.Errorf("Unmarshal(%s) accepted it; want an error", bad)

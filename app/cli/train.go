@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -202,12 +203,19 @@ func trainConfig(fs *flag.FlagSet, f trainFlags) (training.Config, error) {
 	return cfg, nil
 }
 
-// layerStrings is the inverse of training.ParseLayers.
+// layerStrings is the inverse of training.ParseLayers. When every layer
+// has the same activation it is given once, so that a new --hidden list
+// of any length keeps it.
 func layerStrings(layers []nn.Layer) (widths, acts string) {
 	w := make([]string, len(layers))
 	a := make([]string, len(layers))
+	uniform := true
 	for i, l := range layers {
 		w[i], a[i] = strconv.Itoa(l.Width), string(l.Activation)
+		uniform = uniform && l.Activation == layers[0].Activation
+	}
+	if uniform && len(a) > 0 {
+		a = a[:1]
 	}
 	return strings.Join(w, ","), strings.Join(a, ",")
 }
