@@ -25,11 +25,11 @@ import (
 // the command line's own (lists), so that errors can name the field.
 type trainFlags struct {
 	dataset, classes, hidden, activation, loss, optimizer, augment string
-	lr, momentum, weightDecay, valSplit                             float64
-	batch, epochs, limit                                            int
-	seed                                                            uint64
-	config, out                                                     string
-	json                                                            bool
+	lr, momentum, weightDecay, valSplit                            float64
+	batch, epochs, limit                                           int
+	seed                                                           uint64
+	config, out                                                    string
+	json                                                           bool
 }
 
 func runTrain(env Env, args []string) int {

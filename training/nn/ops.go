@@ -41,14 +41,14 @@ type kernel struct {
 	arity int
 }
 
-func (k *kernel) Arity() int                                    { return k.arity }
-func (k *kernel) Type() hm.Type                                 { return k.typ }
+func (k *kernel) Arity() int                                     { return k.arity }
+func (k *kernel) Type() hm.Type                                  { return k.typ }
 func (k *kernel) InferShape(...G.DimSizer) (tensor.Shape, error) { return k.shape.Clone(), nil }
-func (k *kernel) ReturnsPtr() bool                              { return false }
-func (k *kernel) CallsExtern() bool                             { return false }
-func (k *kernel) OverwritesInput() int                          { return -1 }
-func (k *kernel) WriteHash(h hash.Hash)                         { fmt.Fprint(h, k.name) }
-func (k *kernel) String() string                                { return k.name }
+func (k *kernel) ReturnsPtr() bool                               { return false }
+func (k *kernel) CallsExtern() bool                              { return false }
+func (k *kernel) OverwritesInput() int                           { return -1 }
+func (k *kernel) WriteHash(h hash.Hash)                          { fmt.Fprint(h, k.name) }
+func (k *kernel) String() string                                 { return k.name }
 
 func (k *kernel) Hashcode() uint32 {
 	h := fnv.New32a()
@@ -239,4 +239,3 @@ func lossNode(name string, loss Loss, z, y *G.Node) (*G.Node, error) {
 	}
 	return G.ApplyOp(k, z, y)
 }
-

@@ -229,26 +229,28 @@ func (o *Optimizer) kernel() func(p, g, s0, s1 []float32) {
 		}
 	case Adam, AdamW:
 		t := float64(o.step)
-		bc1 := 1 - math.Pow(adamBeta1, t)
-		bc2Sqrt := float32(math.Sqrt(1 - math.Pow(adamBeta2, t)))
-		stepSize := float32(c.LearningRate / bc1)
-		decay := float32(1 - c.LearningRate*c.WeightDecay) // adamw
-		l2 := wd
+		k := &adamConsts{
+			decay: 1, l2: wd,
+			beta1: adamBeta1, oneMinusBeta1: 1 - adamBeta1,
+			beta2: adamBeta2, oneMinusBeta2: 1 - adamBeta2,
+			invBC2: float32(1 / math.Sqrt(1-math.Pow(adamBeta2, t))),
+			eps:    adamEps,
+			step:   float32(c.LearningRate / (1 - math.Pow(adamBeta1, t))),
+		}
 		if c.Kind == AdamW {
-			l2 = 0
-		} else {
-			decay = 1
+			k.decay, k.l2 = float32(1-c.LearningRate*c.WeightDecay), 0
 		}
 		return func(p, g, m, v []float32) {
-			g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+			done, n := adamVector(p, g, m, v, k), len(p)
+			p, g, m, v = p[done:], g[done:n], m[done:n], v[done:n]
 			for j := range p {
-				pj := p[j] * decay
-				d := g[j] + l2*pj
-				mj := adamBeta1*m[j] + (1-adamBeta1)*d
-				vj := adamBeta2*v[j] + (1-adamBeta2)*d*d
+				pj := p[j] * k.decay
+				d := g[j] + k.l2*pj
+				mj := k.beta1*m[j] + k.oneMinusBeta1*d
+				vj := k.beta2*v[j] + k.oneMinusBeta2*d*d
 				m[j], v[j] = mj, vj
-				denom := float32(math.Sqrt(float64(vj)))/bc2Sqrt + adamEps
-				p[j] = pj - stepSize*mj/denom
+				denom := float32(math.Sqrt(float64(vj)))*k.invBC2 + k.eps
+				p[j] = pj - k.step*mj/denom
 			}
 		}
 	case RMSprop:

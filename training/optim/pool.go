@@ -45,10 +45,12 @@ func (p *pool) split(n int, run func(lo, hi int)) {
 		run(0, n)
 		return
 	}
-	size := (n + parts - 1) / parts
+	// Parts start at multiples of 64 elements, so that the vector
+	// kernels see the same elements whatever the split.
+	size := ((n+parts-1)/parts + 63) &^ 63
 	p.wg.Add(parts - 1)
 	for i := 1; i < parts; i++ {
-		p.jobs <- job{run, i * size, min(n, (i+1)*size)}
+		p.jobs <- job{run, min(n, i*size), min(n, (i+1)*size)}
 	}
 	run(0, size)
 	p.wg.Wait()
