@@ -221,3 +221,26 @@ func drawEight(t *testing.T, path string) string {
 	}
 	return path
 }
+
+// TestDefaultsReach98 is the README's promise: three epochs of the
+// defaults reach 98% test accuracy.
+func TestDefaultsReach98(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the full default experiment")
+	}
+	status, stdout, stderr := run("train", "--json", "--epochs", "3")
+	if status != ExitOK {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var done struct {
+		Event   string  `json:"event"`
+		TestAcc float64 `json:"test_acc"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &done); err != nil || done.Event != "done" {
+		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
+	}
+	if done.TestAcc < 0.98 {
+		t.Errorf("test accuracy after 3 epochs = %.4f, want ≥ 0.98", done.TestAcc)
+	}
+}

@@ -102,20 +102,20 @@ func (a Activation) forward(h, z []float32) {
 func (a Activation) backward(dz, z, h, dh []float32) {
 	switch a {
 	case ReLU, LeakyReLU:
-		// A conditional move, not a branch: z's signs are random, and a
-		// mispredicted branch per element cost more than the rest.
+		// Select with a bit mask, not a branch: z's signs are random, a
+		// mispredicted branch per element cost more than the arithmetic,
+		// and Go does not turn float comparisons into conditional moves.
 		dh = dh[:len(z)]
 		dz = dz[:len(z)]
-		neg := float32(0)
+		one, neg := math.Float32bits(1), uint32(0)
 		if a == LeakyReLU {
-			neg = leakySlope
+			neg = math.Float32bits(leakySlope)
 		}
 		for i, v := range z {
-			s := neg
-			if v > 0 {
-				s = 1
-			}
-			dz[i] = s * dh[i]
+			// All ones when v > 0, zero for ±0 and negatives:
+			// a positive float's bits are a positive int32.
+			mask := uint32(-int64(int32(math.Float32bits(v))) >> 63)
+			dz[i] = math.Float32frombits(one&mask|neg&^mask) * dh[i]
 		}
 	case ELU:
 		for i, v := range z {
