@@ -86,8 +86,7 @@ func parse(env Env, fs *flag.FlagSet, args []string) ([]string, int, bool) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+			if errors.Is(err, flag.ErrHelp) { // the flag set has printed Usage
 				return nil, ExitOK, false
 			}
 			fmt.Fprintf(env.Stderr, "workbench %s: %v\nRun 'workbench %s -h' for help.\n", fs.Name(), err, fs.Name())

@@ -37,7 +37,7 @@ func runTrain(env Env, args []string) int {
 	var f trainFlags
 	fs := newFlagSet(env, "train", "[flags]")
 	fs.StringVar(&f.dataset, "dataset", d.Dataset, "data: mnist (built in), idx:DIR (MNIST-format IDX files) or folder:DIR (DIR/<class>/*.png…)")
-	fs.StringVar(&f.classes, "classes", strings.Join(d.Classes, ","), "classes to train on: digits for mnist/idx, folder names for folders, or all")
+	fs.StringVar(&f.classes, "classes", strings.Join(d.Classes, ","), "classes to train on: digits for mnist/idx, folder names for folders, or all (datasets other than mnist default to all)")
 	fs.StringVar(&f.hidden, "hidden", "128,64", "hidden layer widths, comma-separated (empty for softmax regression)")
 	fs.StringVar(&f.activation, "activation", "relu", "activation for every hidden layer, or a comma list with one per layer: "+activationNames())
 	fs.StringVar(&f.loss, "loss", string(d.Loss), "loss: ce (cross-entropy) or mse (squared error on the softmax)")
