@@ -13,3 +13,8 @@ import "embed"
 //
 //go:embed mnist/*.gz
 var MNIST embed.FS
+
+// Icon is the application icon, 512×512 PNG (drawn from icon.svg).
+//
+//go:embed icon.png
+var Icon []byte

@@ -1,0 +1,474 @@
+package plots
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Series is one line of a chart.
+type Series struct {
+	Label string
+	X, Y  []float64
+	Color int // palette index, see Theme.Color
+
+	Dashed bool
+	// Points draws a marker at each point, for values that exist once per
+	// epoch such as validation metrics. Such series are never smoothed.
+	Points bool
+}
+
+// CurveOptions configure a line chart.
+type CurveOptions struct {
+	Title, XLabel, YLabel string
+
+	// LogY draws the y axis on a log scale; values ≤ 0 are dropped.
+	LogY bool
+
+	// Smoothing, from 0 to 0.99, draws each series smoothed with EMA and
+	// the raw series faintly behind it in the same colour; 0 draws only the
+	// raw series. Series with Points are never smoothed.
+	Smoothing float64
+
+	// YMin and YMax fix the y range if YMin < YMax (e.g. 0..1 for accuracy;
+	// on a log axis only if YMin > 0); otherwise it fits the data.
+	YMin, YMax float64
+
+	Theme Theme
+}
+
+// Line styles of the curves, in points.
+const (
+	lineWidth    = 1.5
+	rawLineWidth = 0.75
+	rawAlpha     = 0.3 // opacity of the raw series behind a smoothed one
+	markerRadius = 2.5
+)
+
+// Curves builds a line chart of the series. Non-finite points (a diverged
+// run) and, on a log axis, values ≤ 0 are dropped, never an error; an empty
+// chart (no points yet) still draws its title and axes over a default range.
+// The legend, drawn when more than one series has a label, goes in the
+// corner of the plotting area that covers the least data, top right when
+// that is free. The only error is a series whose X and Y differ in length.
+func Curves(opts CurveOptions, series ...Series) (*plot.Plot, error) {
+	th := opts.Theme.withDefaults()
+	p := th.newPlot(opts.Title, opts.XLabel, opts.YLabel)
+	p.X.Tick.Marker = linearTicks{Target: 7}
+	p.Y.Tick.Marker = linearTicks{Target: 5}
+	if opts.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+	}
+	p.Add(th.grid(true, true))
+
+	smoothing := 0.0
+	if opts.Smoothing > 0 {
+		smoothing = math.Min(opts.Smoothing, maxSmoothing)
+	}
+
+	var raws, mains []*curve
+	leg := &legend{theme: th}
+	for i, s := range series {
+		if len(s.X) != len(s.Y) {
+			return nil, fmt.Errorf("plots: series %d (%q) has %d x values and %d y values, want as many of each", i, s.Label, len(s.X), len(s.Y))
+		}
+		xs, ys := keepDrawable(s.X, s.Y, opts.LogY)
+		col := th.Color(s.Color)
+		c := &curve{xs: xs, ys: ys, line: draw.LineStyle{Color: col, Width: vg.Points(lineWidth)}, weight: 1}
+		if s.Dashed {
+			c.line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
+		if s.Points || len(xs) == 1 { // a single point draws no line
+			c.marker = &draw.GlyphStyle{Color: col, Radius: vg.Points(markerRadius), Shape: draw.CircleGlyph{}}
+		}
+		if smoothing > 0 && !s.Points && len(xs) > 1 {
+			raws = append(raws, &curve{
+				xs:     xs,
+				ys:     ys,
+				line:   draw.LineStyle{Color: withAlpha(col, rawAlpha), Width: vg.Points(rawLineWidth)},
+				weight: 0.3,
+			})
+			c.ys = EMA(ys, smoothing)
+		}
+		mains = append(mains, c)
+		if s.Label != "" {
+			leg.entries = append(leg.entries, legendEntry{label: s.Label, curve: c})
+		}
+	}
+	// Raw curves go behind every smoothed one.
+	for _, c := range raws {
+		p.Add(c)
+	}
+	for _, c := range mains {
+		p.Add(c)
+	}
+	setCurveRanges(p, append(raws, mains...), opts)
+	if len(leg.entries) > 1 {
+		leg.curves = append(raws, mains...)
+		p.Add(leg)
+	}
+	return p, nil
+}
+
+// keepDrawable returns the points of x, y that can be drawn: finite, and
+// positive on a log axis.
+func keepDrawable(x, y []float64, logY bool) (xs, ys []float64) {
+	xs, ys = make([]float64, 0, len(x)), make([]float64, 0, len(y))
+	for i := range x {
+		if !finite(x[i]) || !finite(y[i]) || (logY && y[i] <= 0) {
+			continue
+		}
+		xs = append(xs, x[i])
+		ys = append(ys, y[i])
+	}
+	return xs, ys
+}
+
+// setCurveRanges sets the axis ranges of a line chart: the data's, or the
+// fixed y range, widened where the data is a single value, and a default
+// where there is no data; an automatic range is widened to the labelled
+// ticks just outside it when they are close.
+func setCurveRanges(p *plot.Plot, curves []*curve, opts CurveOptions) {
+	xmin, xmax := math.Inf(1), math.Inf(-1)
+	ymin, ymax := math.Inf(1), math.Inf(-1)
+	for _, c := range curves {
+		x0, x1, y0, y1 := c.DataRange()
+		xmin, xmax = math.Min(xmin, x0), math.Max(xmax, x1)
+		ymin, ymax = math.Min(ymin, y0), math.Max(ymax, y1)
+	}
+
+	switch {
+	case xmin > xmax: // no data
+		xmin, xmax = 0, 1
+	case xmin == xmax:
+		lo := xmin - 1
+		if xmin >= 0 { // keep a step or epoch axis non-negative
+			lo = math.Max(0, lo)
+		}
+		xmin, xmax = lo, xmax+1
+	}
+
+	fixed := opts.YMin < opts.YMax && (!opts.LogY || opts.YMin > 0)
+	switch {
+	case fixed:
+		ymin, ymax = opts.YMin, opts.YMax
+	case ymin > ymax && opts.LogY:
+		ymin, ymax = 0.1, 1
+	case ymin > ymax:
+		ymin, ymax = 0, 1
+	case ymin == ymax && opts.LogY:
+		ymin, ymax = ymin/2, ymax*2
+	case ymin == ymax:
+		d := math.Abs(ymin) / 10
+		if d == 0 {
+			d = 1
+		}
+		ymin, ymax = ymin-d, ymax+d
+	}
+	xmin, xmax = niceRange(xmin, xmax, p.X.Tick.Marker)
+	if !fixed {
+		ymin, ymax = niceRange(ymin, ymax, p.Y.Tick.Marker)
+	}
+	p.X.Min, p.X.Max = xmin, xmax
+	p.Y.Min, p.Y.Max = ymin, ymax
+}
+
+// curve draws one series as a line, markers or both. Long lines are thinned
+// to the plotting area's width in pixels when drawn.
+type curve struct {
+	xs, ys []float64 // drawable points
+	line   draw.LineStyle
+	marker *draw.GlyphStyle // nil: no markers
+
+	// weight is how much covering this curve with the legend matters.
+	weight float64
+}
+
+// DataRange implements plot.DataRanger.
+func (c *curve) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax = math.Inf(1), math.Inf(-1)
+	ymin, ymax = math.Inf(1), math.Inf(-1)
+	for i := range c.xs {
+		xmin, xmax = math.Min(xmin, c.xs[i]), math.Max(xmax, c.xs[i])
+		ymin, ymax = math.Min(ymin, c.ys[i]), math.Max(ymax, c.ys[i])
+	}
+	return xmin, xmax, ymin, ymax
+}
+
+// points returns the curve's points in the coordinates of dc, thinned,
+// unless it has markers, to pixelsPerColumn device pixels per column.
+func (c *curve) points(dc draw.Canvas, p *plot.Plot, pixelsPerColumn float64) []vg.Point {
+	xs, ys := c.xs, c.ys
+	if c.marker == nil {
+		cols := int(math.Ceil(float64(dc.Max.X-dc.Min.X) * deviceDPI(dc) / 72 / pixelsPerColumn))
+		if len(xs) > 2*cols+2 {
+			xs, ys = Thin(xs, ys, cols)
+		}
+	}
+	trX, trY := p.Transforms(&dc)
+	pts := make([]vg.Point, len(xs))
+	for i := range xs {
+		pts[i] = vg.Point{X: trX(xs[i]), Y: trY(ys[i])}
+	}
+	return pts
+}
+
+// Plot implements plot.Plotter.
+func (c *curve) Plot(dc draw.Canvas, p *plot.Plot) {
+	pts := c.points(dc, p, 1)
+	if c.line.Width > 0 && len(pts) > 1 {
+		for _, l := range dc.ClipLinesXY(pts) {
+			strokeChunked(dc, c.line, l)
+		}
+	}
+	if c.marker != nil {
+		for _, pt := range pts {
+			if dc.Contains(pt) {
+				dc.DrawGlyph(*c.marker, pt)
+			}
+		}
+	}
+}
+
+// strokeChunk is the number of segments stroked at once by strokeChunked.
+const strokeChunk = 32
+
+// strokeChunked strokes the polyline pts in pieces of strokeChunk segments.
+// The rasteriser under gonum/plot's image backend keeps each pixel row's
+// cells in a list it searches linearly, so one long, noisy polyline costs
+// time quadratic in its crossings of a row; short pieces keep the lists
+// short. An opaque line's pieces overlap by a segment so that the joins
+// between them stay round; a translucent one's do not, as the overlap would
+// show darker. Dashes continue across pieces.
+func strokeChunked(dc draw.Canvas, sty draw.LineStyle, pts []vg.Point) {
+	overlap := 0
+	if _, _, _, a := sty.Color.RGBA(); a == 0xffff {
+		overlap = 1
+	}
+	var along vg.Length // path length before the current piece
+	for start := 0; start < len(pts)-1; start += strokeChunk {
+		end := min(start+strokeChunk, len(pts)-1)
+		s := sty
+		if len(s.Dashes) > 0 {
+			s.DashOffs = sty.DashOffs + along
+			for i := start + 1; i <= end; i++ {
+				along += vg.Length(math.Hypot(float64(pts[i].X-pts[i-1].X), float64(pts[i].Y-pts[i-1].Y)))
+			}
+		}
+		dc.StrokeLines(s, pts[start:min(end+overlap, len(pts)-1)+1])
+	}
+}
+
+// GlyphBoxes implements plot.GlyphBoxer, so that the plotting area leaves
+// room for the line's width or the markers at the data's extremes. Only the
+// extreme points can reach the edge, so only they are returned.
+func (c *curve) GlyphBoxes(p *plot.Plot) []plot.GlyphBox {
+	if len(c.xs) == 0 {
+		return nil
+	}
+	r := c.line.Width / 2
+	if c.marker != nil {
+		r = max(r, c.marker.Radius)
+	}
+	box := vg.Rectangle{Min: vg.Point{X: -r, Y: -r}, Max: vg.Point{X: r, Y: r}}
+	var lo, hi, left, right int
+	for i := range c.xs {
+		if c.ys[i] < c.ys[lo] {
+			lo = i
+		}
+		if c.ys[i] > c.ys[hi] {
+			hi = i
+		}
+		if c.xs[i] < c.xs[left] {
+			left = i
+		}
+		if c.xs[i] > c.xs[right] {
+			right = i
+		}
+	}
+	boxes := make([]plot.GlyphBox, 0, 4)
+	for _, i := range []int{lo, hi, left, right} {
+		boxes = append(boxes, plot.GlyphBox{X: p.X.Norm(c.xs[i]), Y: p.Y.Norm(c.ys[i]), Rectangle: box})
+	}
+	return boxes
+}
+
+// Thumbnail implements plot.Thumbnailer for the legend.
+func (c *curve) Thumbnail(dc *draw.Canvas) {
+	y := dc.Center().Y
+	if c.line.Width > 0 {
+		dc.StrokeLine2(c.line, dc.Min.X, y, dc.Max.X, y)
+	}
+	if c.marker != nil {
+		dc.DrawGlyph(*c.marker, dc.Center())
+	}
+}
+
+// deviceDPI returns the resolution of the device under dc, or 96 for a
+// vector canvas.
+func deviceDPI(dc draw.Canvas) float64 {
+	var c vg.Canvas = dc
+	for {
+		switch v := c.(type) {
+		case interface{ DPI() float64 }:
+			return v.DPI()
+		case draw.Canvas:
+			c = v.Canvas
+		case *draw.Canvas:
+			c = v.Canvas
+		default:
+			return DefaultDPI
+		}
+	}
+}
+
+// legend draws the legend of a line chart in a box, in the corner of the
+// plotting area where it covers the least of the curves.
+type legend struct {
+	theme   Theme
+	entries []legendEntry
+	curves  []*curve // everything drawn, to keep clear of
+}
+
+type legendEntry struct {
+	label string
+	curve *curve
+}
+
+// Plot implements plot.Plotter.
+func (l *legend) Plot(dc draw.Canvas, p *plot.Plot) {
+	lg := plot.NewLegend()
+	lg.TextStyle.Color = l.theme.Foreground
+	lg.TextStyle.Font = font.From(sans, legendSize)
+	lg.ThumbnailWidth = vg.Points(18)
+	lg.Padding = vg.Points(2)
+	lg.Top = true
+	for _, e := range l.entries {
+		lg.Add(e.label, e.curve)
+	}
+
+	var (
+		pad     = vg.Points(5)
+		inset   = vg.Points(4)
+		descent = lg.TextStyle.FontExtents().Descent
+		size    = lg.Rectangle(dc).Size()
+		w       = size.X + 2*pad
+		h       = size.Y + 2*pad + descent
+	)
+	left := vg.Rectangle{Min: vg.Point{X: dc.Min.X + inset}, Max: vg.Point{X: dc.Min.X + inset + w}}
+	right := vg.Rectangle{Min: vg.Point{X: dc.Max.X - inset - w}, Max: vg.Point{X: dc.Max.X - inset}}
+	top := vg.Rectangle{Min: vg.Point{Y: dc.Max.Y - inset - h}, Max: vg.Point{Y: dc.Max.Y - inset}}
+	bottom := vg.Rectangle{Min: vg.Point{Y: dc.Min.Y + inset}, Max: vg.Point{Y: dc.Min.Y + inset + h}}
+	corner := func(x, y vg.Rectangle) vg.Rectangle {
+		return vg.Rectangle{Min: vg.Point{X: x.Min.X, Y: y.Min.Y}, Max: vg.Point{X: x.Max.X, Y: y.Max.Y}}
+	}
+	candidates := []struct {
+		box    vg.Rectangle
+		onLeft bool
+	}{ // in order of preference
+		{corner(right, top), false},
+		{corner(right, bottom), false},
+		{corner(left, top), true},
+		{corner(left, bottom), true},
+	}
+
+	drawn := make([]drawnCurve, len(l.curves))
+	for i, c := range l.curves {
+		drawn[i] = drawnCurve{points: c.points(dc, p, 4), markers: c.marker != nil, weight: c.weight}
+	}
+	boxes := make([]vg.Rectangle, len(candidates))
+	for i, cand := range candidates {
+		boxes[i] = cand.box
+	}
+	best := leastCovered(boxes, drawn)
+
+	box := candidates[best].box
+	outline := []vg.Point{box.Min, {X: box.Max.X, Y: box.Min.Y}, box.Max, {X: box.Min.X, Y: box.Max.Y}}
+	dc.FillPolygon(l.theme.Background, outline)
+	dc.StrokeLines(draw.LineStyle{Color: l.theme.Grid, Width: vg.Points(0.75)}, append(outline, box.Min))
+
+	lg.Left = candidates[best].onLeft
+	lg.Draw(draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: box.Min.X + pad, Y: box.Min.Y + pad},
+		Max: vg.Point{X: box.Max.X - pad, Y: box.Max.Y - pad},
+	}})
+}
+
+// drawnCurve is a curve as drawn, in canvas coordinates.
+type drawnCurve struct {
+	points  []vg.Point
+	markers bool
+	weight  float64 // how much covering it matters
+}
+
+// leastCovered returns the index of the box that covers the least of the
+// curves, the first of equals.
+func leastCovered(boxes []vg.Rectangle, curves []drawnCurve) int {
+	best, bestScore := 0, math.Inf(1)
+	for i, box := range boxes {
+		var score float64
+		for _, c := range curves {
+			score += c.weight * covered(c.points, c.markers, box)
+		}
+		if score < bestScore-1e-9 {
+			best, bestScore = i, score
+		}
+	}
+	return best
+}
+
+// covered returns how much of a drawn curve lies in r: the length of its
+// line inside r, plus a marker's size for each marker inside r.
+func covered(pts []vg.Point, markers bool, r vg.Rectangle) float64 {
+	const markerCost = 2 * markerRadius
+	var sum float64
+	for i, pt := range pts {
+		if (markers || len(pts) == 1) && inside(pt, r) {
+			sum += markerCost
+		}
+		if i > 0 {
+			sum += clippedLength(pts[i-1], pt, r)
+		}
+	}
+	return sum
+}
+
+func inside(pt vg.Point, r vg.Rectangle) bool {
+	return pt.X >= r.Min.X && pt.X <= r.Max.X && pt.Y >= r.Min.Y && pt.Y <= r.Max.Y
+}
+
+// clippedLength returns the length of the segment from a to b inside r
+// (Liang–Barsky clipping).
+func clippedLength(a, b vg.Point, r vg.Rectangle) float64 {
+	dx, dy := float64(b.X-a.X), float64(b.Y-a.Y)
+	t0, t1 := 0.0, 1.0
+	for _, e := range [4][2]float64{
+		{-dx, float64(a.X - r.Min.X)},
+		{dx, float64(r.Max.X - a.X)},
+		{-dy, float64(a.Y - r.Min.Y)},
+		{dy, float64(r.Max.Y - a.Y)},
+	} {
+		p, q := e[0], e[1]
+		if p == 0 {
+			if q < 0 {
+				return 0
+			}
+			continue
+		}
+		t := q / p
+		if p < 0 {
+			t0 = math.Max(t0, t)
+		} else {
+			t1 = math.Min(t1, t)
+		}
+		if t0 > t1 {
+			return 0
+		}
+	}
+	return (t1 - t0) * math.Hypot(dx, dy)
+}

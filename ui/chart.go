@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"image"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/neuralworkbench/workbench/plots"
+)
+
+// chartView shows a chart rendered off the UI goroutine. It keeps one
+// canvas.Image and swaps its picture, so that redrawing many times a
+// second does not pile up textures, and it tells its owner the data
+// coordinates under the pointer.
+type chartView struct {
+	widget.BaseWidget
+
+	img *canvas.Image
+	// hover is called on the UI goroutine with the data x under the
+	// pointer, or ok false when the pointer leaves the plotting area.
+	hover func(x float64, ok bool)
+	// resized is called on the UI goroutine when the view changes size,
+	// so that the owner renders again at the new size.
+	resized func()
+
+	mu    sync.Mutex // guards size and chart
+	size  plots.Size // in device pixels
+	chart *plots.Chart
+}
+
+func newChartView(minW, minH float32) *chartView {
+	c := &chartView{img: canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 1, 1)))}
+	c.img.FillMode = canvas.ImageFillStretch
+	c.img.SetMinSize(fyne.NewSize(minW, minH))
+	c.size = plots.Size{Width: int(minW), Height: int(minH), DPI: 96}
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *chartView) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(c.img) }
+
+// Resize records the size in device pixels for the next render.
+func (c *chartView) Resize(s fyne.Size) {
+	c.BaseWidget.Resize(s)
+	scale := float32(1)
+	if cv := fyne.CurrentApp().Driver().CanvasForObject(c); cv != nil {
+		scale = cv.Scale()
+	}
+	size := plots.Size{Width: int(s.Width * scale), Height: int(s.Height * scale), DPI: 96 * float64(scale)}
+	c.mu.Lock()
+	changed := size != c.size
+	c.size = size
+	c.mu.Unlock()
+	if changed && c.resized != nil && size.Width > 0 && size.Height > 0 {
+		c.resized()
+	}
+}
+
+// renderSize is the size to render at; safe from any goroutine.
+func (c *chartView) renderSize() plots.Size {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.size
+}
+
+// show displays a rendered chart; call on the UI goroutine.
+func (c *chartView) show(ch *plots.Chart) {
+	c.mu.Lock()
+	c.chart = ch
+	c.mu.Unlock()
+	c.img.Image = ch.Image
+	c.img.Refresh()
+}
+
+// current returns the chart on display, or nil.
+func (c *chartView) current() *plots.Chart {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.chart
+}
+
+func (c *chartView) MouseIn(ev *desktop.MouseEvent)    { c.MouseMoved(ev) }
+func (c *chartView) MouseOut()                         { c.report(0, false) }
+func (c *chartView) MouseMoved(ev *desktop.MouseEvent) { c.pointAt(ev.Position) }
+
+// pointAt reports the data x under a position in the view.
+func (c *chartView) pointAt(pos fyne.Position) {
+	ch := c.current()
+	size := c.Size()
+	if ch == nil || size.Width == 0 || size.Height == 0 {
+		return
+	}
+	b := ch.Image.Bounds()
+	px := float64(pos.X) * float64(b.Dx()) / float64(size.Width)
+	py := float64(pos.Y) * float64(b.Dy()) / float64(size.Height)
+	x, _, ok := ch.DataAt(px, py)
+	c.report(x, ok)
+}
+
+func (c *chartView) report(x float64, ok bool) {
+	if c.hover != nil {
+		c.hover(x, ok)
+	}
+}
+
+var _ desktop.Hoverable = (*chartView)(nil)

@@ -1,0 +1,579 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/nn"
+	"github.com/neuralworkbench/workbench/training/optim"
+)
+
+// check validates one setting the way the engine will: it applies set to
+// the default experiment, which is valid, so any error is that setting's.
+// The form thus has no validation rules of its own to drift from the
+// engine's.
+func check(set func(*training.Config)) error {
+	c := training.DefaultConfig()
+	set(&c)
+	return c.Validate()
+}
+
+// Choices offered by the data source selector.
+const (
+	sourceMNIST  = "MNIST (built in)"
+	sourceIDX    = "IDX folder…"
+	sourceFolder = "Image folder…"
+)
+
+var lossNames = map[string]nn.Loss{"Cross-entropy": nn.CrossEntropy, "MSE (on softmax)": nn.MSE}
+
+// experimentForm is the sidebar: every setting of an experiment, grouped
+// as Data, Model, Optimization and Augmentation, validated as the user
+// types.
+type experimentForm struct {
+	keys    *keys
+	changed func() // any edit; runs on the UI goroutine
+	// chooseSource asks for a dataset folder ("idx" or "folder") and
+	// reports the chosen spec, or "" when cancelled.
+	chooseSource func(kind string, chosen func(spec string))
+	// sourceChanged is told of a new data source so its classes can be
+	// listed.
+	sourceChanged func(spec string)
+	preview       func()
+
+	source     *widget.Select
+	spec       string // the current source, "mnist", "idx:DIR" or "folder:DIR"
+	sourceInfo *widget.Label
+	classes    *classPicker
+	valSplit   *field
+	seed       *field
+
+	layers *layerList
+	params *widget.Label
+
+	loss        *widget.Select
+	optimizer   *widget.Select
+	lr          *field
+	lrSlider    *widget.Slider
+	momentum    *field
+	batch       *field
+	epochs      *field
+	weightDecay *field
+
+	flip, rotateOn, shiftOn, noiseOn *widget.Check
+	rotate, shift, noise             *field
+
+	settingSlider bool // the slider is being moved to match the entry
+	content       fyne.CanvasObject
+}
+
+func newExperimentForm(k *keys, changed func()) *experimentForm {
+	f := &experimentForm{keys: k, changed: changed, spec: "mnist"}
+	edit := func() { f.edited() }
+
+	f.source = &widget.Select{Options: []string{sourceMNIST, sourceIDX, sourceFolder}, OnChanged: f.sourceSelected}
+	f.sourceInfo = widget.NewLabel("")
+	f.sourceInfo.Wrapping = fyne.TextWrapBreak
+	f.sourceInfo.Importance = widget.LowImportance
+	f.classes = newClassPicker(edit)
+	f.valSplit = newField(k, "0.1", floatCheck(func(c *training.Config, v float64) { c.ValSplit = v }), edit)
+	f.seed = newField(k, "1", func(s string) error {
+		if _, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64); err != nil {
+			return errors.New("seed must be a whole number ≥ 0")
+		}
+		return nil
+	}, edit)
+
+	f.layers = newLayerList(k, edit)
+	f.params = widget.NewLabel("")
+	f.params.TextStyle = fyne.TextStyle{Bold: true}
+
+	lossOptions := []string{"Cross-entropy", "MSE (on softmax)"}
+	f.loss = &widget.Select{Options: lossOptions, OnChanged: func(string) { edit() }}
+	var kinds []string
+	for _, k := range optim.Kinds {
+		kinds = append(kinds, string(k))
+	}
+	f.optimizer = &widget.Select{Options: kinds, OnChanged: func(string) { f.updateMomentum(); edit() }}
+	f.lr = newField(k, "0.001", floatCheck(func(c *training.Config, v float64) { c.LR = v }), func() {
+		f.syncSlider()
+		edit()
+	})
+	f.lrSlider = &widget.Slider{Min: -5, Max: 1, Step: 0.01, OnChanged: f.sliderMoved}
+	f.momentum = newField(k, "0.9", floatCheck(func(c *training.Config, v float64) {
+		c.Optimizer, c.Momentum = optim.Momentum, v
+	}), edit)
+	f.batch = newField(k, "64", intCheck(func(c *training.Config, v int) { c.Batch = v }), edit)
+	f.epochs = newField(k, "5", intCheck(func(c *training.Config, v int) { c.Epochs = v }), edit)
+	f.weightDecay = newField(k, "0", floatCheck(func(c *training.Config, v float64) { c.WeightDecay = v }), edit)
+
+	f.flip = widget.NewCheck("Horizontal flip (off for digits)", func(bool) { edit() })
+	f.rotateOn = widget.NewCheck("Rotate ± degrees", func(bool) { f.updateAugment(); edit() })
+	f.rotate = newField(k, "15", floatCheck(func(c *training.Config, v float64) { c.Augment.Rotate = v }), edit)
+	f.shiftOn = widget.NewCheck("Shift ± pixels", func(bool) { f.updateAugment(); edit() })
+	f.shift = newField(k, "2", intCheck(func(c *training.Config, v int) { c.Augment.Shift = v }), edit)
+	f.noiseOn = widget.NewCheck("Gaussian noise σ", func(bool) { f.updateAugment(); edit() })
+	f.noise = newField(k, "0.1", floatCheck(func(c *training.Config, v float64) { c.Augment.Noise = v }), edit)
+
+	f.content = f.build()
+	f.set(training.DefaultConfig())
+	return f
+}
+
+func (f *experimentForm) build() fyne.CanvasObject {
+	heading := func(s string) *widget.Label {
+		l := widget.NewLabel(s)
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		l.SizeName = theme.SizeNameSubHeadingText
+		return l
+	}
+	item := func(label string, w fyne.CanvasObject, hint string) *widget.FormItem {
+		return &widget.FormItem{Text: label, Widget: w, HintText: hint}
+	}
+	data := &widget.Form{Items: []*widget.FormItem{
+		item("Dataset", container.NewVBox(f.source, f.sourceInfo), ""),
+		item("Classes", f.classes.widget(), ""),
+		item("Validation", f.valSplit, "fraction held out, 0–0.5"),
+		item("Seed", f.seed, "same seed, same run"),
+	}}
+	model := container.NewVBox(f.layers.widget(), f.params)
+	lrRow := container.NewBorder(nil, nil, nil, nil, container.NewGridWithColumns(2, f.lr, f.lrSlider))
+	opt := &widget.Form{Items: []*widget.FormItem{
+		item("Loss", f.loss, ""),
+		item("Optimizer", f.optimizer, ""),
+		item("Learning rate", lrRow, "slider: 1e-5 … 10, log scale"),
+		item("Momentum", f.momentum, "momentum and nesterov"),
+		item("Batch size", f.batch, ""),
+		item("Epochs", f.epochs, ""),
+		item("Weight decay", f.weightDecay, "L2; decoupled for adamw"),
+	}}
+	aug := &widget.Form{Items: []*widget.FormItem{
+		item("", f.flip, ""),
+		item("", container.NewGridWithColumns(2, f.rotateOn, f.rotate), ""),
+		item("", container.NewGridWithColumns(2, f.shiftOn, f.shift), ""),
+		item("", container.NewGridWithColumns(2, f.noiseOn, f.noise), ""),
+	}}
+	preview := &widget.Button{Text: "Preview augmented samples", Icon: theme.VisibilityIcon(), OnTapped: func() {
+		if f.preview != nil {
+			f.preview()
+		}
+	}}
+	return container.NewVBox(
+		heading("Data"), data,
+		widget.NewSeparator(), heading("Model"), model,
+		widget.NewSeparator(), heading("Optimization"), opt,
+		widget.NewSeparator(), heading("Augmentation"), aug, preview,
+	)
+}
+
+func floatCheck(set func(*training.Config, float64)) func(string) error {
+	return func(s string) error {
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return errors.New("must be a number")
+		}
+		return check(func(c *training.Config) { set(c, v) })
+	}
+}
+
+func intCheck(set func(*training.Config, int)) func(string) error {
+	return func(s string) error {
+		v, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return errors.New("must be a whole number")
+		}
+		return check(func(c *training.Config) { set(c, v) })
+	}
+}
+
+// edited refreshes what depends on the settings and tells the window.
+func (f *experimentForm) edited() {
+	f.updateParams()
+	if f.changed != nil {
+		f.changed()
+	}
+}
+
+// updateParams shows the network's size for the current layers.
+func (f *experimentForm) updateParams() {
+	layers, err := f.layers.layers()
+	if err != nil {
+		f.params.SetText("—")
+		return
+	}
+	classes := max(2, len(f.classes.selected()))
+	if len(f.classes.selected()) == 0 {
+		classes = max(2, len(f.classes.names))
+	}
+	spec := nn.Spec{Inputs: 784, Hidden: layers, Classes: classes}
+	f.params.SetText(fmt.Sprintf("%s parameters  (%s)", thousands(float64(spec.ParamCount())), spec))
+}
+
+func (f *experimentForm) updateMomentum() {
+	if optim.Kind(f.optimizer.Selected).UsesMomentum() {
+		f.momentum.Enable()
+	} else {
+		f.momentum.Disable()
+	}
+}
+
+func (f *experimentForm) updateAugment() {
+	for _, p := range []struct {
+		on *widget.Check
+		v  *field
+	}{{f.rotateOn, f.rotate}, {f.shiftOn, f.shift}, {f.noiseOn, f.noise}} {
+		if p.on.Checked {
+			p.v.Enable()
+		} else {
+			p.v.Disable()
+		}
+	}
+}
+
+// syncSlider moves the log-scale slider to the typed learning rate.
+func (f *experimentForm) syncSlider() {
+	v, err := strconv.ParseFloat(strings.TrimSpace(f.lr.Text), 64)
+	if err != nil || v <= 0 {
+		return
+	}
+	f.settingSlider = true
+	f.lrSlider.SetValue(math.Max(f.lrSlider.Min, math.Min(f.lrSlider.Max, math.Log10(v))))
+	f.settingSlider = false
+}
+
+// sliderMoved types the slider's learning rate into the entry.
+func (f *experimentForm) sliderMoved(v float64) {
+	if f.settingSlider {
+		return
+	}
+	f.lr.SetText(strconv.FormatFloat(roundSig(math.Pow(10, v), 2), 'g', -1, 64))
+}
+
+// roundSig rounds v to n significant digits.
+func roundSig(v float64, n int) float64 {
+	if v == 0 {
+		return 0
+	}
+	p := math.Pow(10, float64(n)-math.Ceil(math.Log10(math.Abs(v))))
+	return math.Round(v*p) / p
+}
+
+func (f *experimentForm) sourceSelected(choice string) {
+	switch choice {
+	case sourceMNIST:
+		if f.spec != "mnist" {
+			f.setSource("mnist")
+		}
+	case sourceIDX, sourceFolder:
+		kind := "idx"
+		if choice == sourceFolder {
+			kind = "folder"
+		}
+		if strings.HasPrefix(f.spec, kind+":") {
+			return // already this source, e.g. restored from preferences
+		}
+		if f.chooseSource == nil {
+			return
+		}
+		previous := f.spec
+		f.chooseSource(kind, func(spec string) {
+			if spec == "" { // cancelled: back to what it was
+				f.selectSource(previous)
+				return
+			}
+			f.setSource(spec)
+		})
+	}
+}
+
+// selectSource shows spec in the selector without asking for a folder.
+func (f *experimentForm) selectSource(spec string) {
+	f.spec = spec
+	choice := sourceMNIST
+	switch {
+	case strings.HasPrefix(spec, "idx:"):
+		choice = sourceIDX
+	case strings.HasPrefix(spec, "folder:"):
+		choice = sourceFolder
+	}
+	onChanged := f.source.OnChanged
+	f.source.OnChanged = nil
+	f.source.SetSelected(choice)
+	f.source.OnChanged = onChanged
+	if spec == "mnist" {
+		f.sourceInfo.SetText("60,000 training and 10,000 test digits")
+	} else {
+		_, dir, _ := strings.Cut(spec, ":")
+		f.sourceInfo.SetText(dir)
+	}
+}
+
+// setSource switches to a new data source.
+func (f *experimentForm) setSource(spec string) {
+	f.selectSource(spec)
+	if spec == "mnist" {
+		f.classes.set(digitNames(), []string{"3", "5", "8"})
+	} else {
+		f.classes.loading()
+	}
+	if f.sourceChanged != nil {
+		f.sourceChanged(spec)
+	}
+	f.edited()
+}
+
+func digitNames() []string {
+	return []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+}
+
+// set shows cfg in the form.
+func (f *experimentForm) set(cfg training.Config) {
+	f.selectSource(cfg.Dataset)
+	if cfg.Dataset == "mnist" {
+		f.classes.set(digitNames(), cfg.Classes)
+	} else {
+		f.classes.want = cfg.Classes
+		f.classes.loading()
+	}
+	f.valSplit.SetText(formatFloat(cfg.ValSplit))
+	f.seed.SetText(strconv.FormatUint(cfg.Seed, 10))
+	f.layers.set(cfg.Hidden)
+	for name, l := range lossNames {
+		if l == cfg.Loss {
+			f.loss.SetSelected(name)
+		}
+	}
+	f.optimizer.SetSelected(string(cfg.Optimizer))
+	f.lr.SetText(formatFloat(cfg.LR))
+	f.momentum.SetText(formatFloat(cfg.Momentum))
+	f.batch.SetText(strconv.Itoa(cfg.Batch))
+	f.epochs.SetText(strconv.Itoa(cfg.Epochs))
+	f.weightDecay.SetText(formatFloat(cfg.WeightDecay))
+	a := cfg.Augment
+	f.flip.SetChecked(a.Flip)
+	f.rotateOn.SetChecked(a.Rotate > 0)
+	f.shiftOn.SetChecked(a.Shift > 0)
+	f.noiseOn.SetChecked(a.Noise > 0)
+	if a.Rotate > 0 {
+		f.rotate.SetText(formatFloat(a.Rotate))
+	}
+	if a.Shift > 0 {
+		f.shift.SetText(strconv.Itoa(a.Shift))
+	}
+	if a.Noise > 0 {
+		f.noise.SetText(formatFloat(a.Noise))
+	}
+	f.updateMomentum()
+	f.updateAugment()
+	f.syncSlider()
+	f.edited()
+}
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// config reads the experiment from the form, or returns the first
+// problem, naming the setting.
+func (f *experimentForm) config() (training.Config, error) {
+	cfg := training.Config{Dataset: f.spec}
+	parseF := func(name string, e *field, dst *float64) error {
+		if err := e.Validator(e.Text); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		*dst, _ = strconv.ParseFloat(strings.TrimSpace(e.Text), 64)
+		return nil
+	}
+	parseI := func(name string, e *field, dst *int) error {
+		if err := e.Validator(e.Text); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		*dst, _ = strconv.Atoi(strings.TrimSpace(e.Text))
+		return nil
+	}
+	if err := f.classes.err(); err != nil {
+		return cfg, err
+	}
+	cfg.Classes = f.classes.selected()
+	if err := parseF("Validation", f.valSplit, &cfg.ValSplit); err != nil {
+		return cfg, err
+	}
+	if err := f.seed.Validator(f.seed.Text); err != nil {
+		return cfg, fmt.Errorf("Seed: %w", err)
+	}
+	cfg.Seed, _ = strconv.ParseUint(strings.TrimSpace(f.seed.Text), 10, 64)
+	layers, err := f.layers.layers()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Hidden = layers
+	cfg.Loss = lossNames[f.loss.Selected]
+	cfg.Optimizer = optim.Kind(f.optimizer.Selected)
+	if err := parseF("Learning rate", f.lr, &cfg.LR); err != nil {
+		return cfg, err
+	}
+	cfg.Momentum = 0.9
+	if err := parseF("Momentum", f.momentum, &cfg.Momentum); err != nil && cfg.Optimizer.UsesMomentum() {
+		return cfg, err
+	}
+	if err := parseI("Batch size", f.batch, &cfg.Batch); err != nil {
+		return cfg, err
+	}
+	if err := parseI("Epochs", f.epochs, &cfg.Epochs); err != nil {
+		return cfg, err
+	}
+	if err := parseF("Weight decay", f.weightDecay, &cfg.WeightDecay); err != nil {
+		return cfg, err
+	}
+	cfg.Augment.Flip = f.flip.Checked
+	if f.rotateOn.Checked {
+		if err := parseF("Rotation", f.rotate, &cfg.Augment.Rotate); err != nil {
+			return cfg, err
+		}
+	}
+	if f.shiftOn.Checked {
+		if err := parseI("Shift", f.shift, &cfg.Augment.Shift); err != nil {
+			return cfg, err
+		}
+	}
+	if f.noiseOn.Checked {
+		if err := parseF("Noise", f.noise, &cfg.Augment.Noise); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// classPicker ticks the classes to train on.
+type classPicker struct {
+	changed func()
+	names   []string
+	want    []string // classes to tick once the names are known
+	checks  []*widget.Check
+	grid    *fyne.Container
+	status  *widget.Label
+}
+
+func newClassPicker(changed func()) *classPicker {
+	p := &classPicker{changed: changed, grid: container.NewGridWithColumns(5)}
+	p.status = widget.NewLabel("")
+	p.status.Importance = widget.DangerImportance
+	p.status.Wrapping = fyne.TextWrapWord
+	return p
+}
+
+func (p *classPicker) widget() fyne.CanvasObject {
+	all := &widget.Button{Text: "All", Importance: widget.LowImportance, OnTapped: func() { p.setAll(true) }}
+	none := &widget.Button{Text: "None", Importance: widget.LowImportance, OnTapped: func() { p.setAll(false) }}
+	return container.NewVBox(p.grid, container.NewHBox(all, none), p.status)
+}
+
+// loading shows that the class names are being read.
+func (p *classPicker) loading() {
+	p.names, p.checks = nil, nil
+	p.grid.RemoveAll()
+	p.status.Importance = widget.LowImportance
+	p.status.SetText("Reading the dataset…")
+}
+
+// failed shows why the classes could not be listed.
+func (p *classPicker) failed(err error) {
+	p.status.Importance = widget.DangerImportance
+	p.status.SetText(err.Error())
+}
+
+// set lists names, ticking selected (all when selected is empty).
+func (p *classPicker) set(names, selected []string) {
+	p.names = names
+	p.checks = nil
+	p.grid.RemoveAll()
+	tick := map[string]bool{}
+	for _, s := range selected {
+		tick[s] = true
+	}
+	for _, n := range names {
+		c := widget.NewCheck(n, nil)
+		c.Checked = len(selected) == 0 || tick[n]
+		c.OnChanged = func(bool) { p.update(); p.changed() }
+		p.checks = append(p.checks, c)
+		p.grid.Add(c)
+	}
+	p.grid.Refresh()
+	p.update()
+}
+
+func (p *classPicker) setAll(on bool) {
+	for _, c := range p.checks {
+		c.Checked = on
+		c.Refresh()
+	}
+	p.update()
+	p.changed()
+}
+
+// selected returns the ticked classes, or nil when all are ticked.
+func (p *classPicker) selected() []string {
+	var out []string
+	for i, c := range p.checks {
+		if c.Checked {
+			out = append(out, p.names[i])
+		}
+	}
+	if len(out) == len(p.names) {
+		return nil
+	}
+	return out
+}
+
+func (p *classPicker) count() int {
+	n := 0
+	for _, c := range p.checks {
+		if c.Checked {
+			n++
+		}
+	}
+	return n
+}
+
+// err says why the selection cannot be trained on.
+func (p *classPicker) err() error {
+	switch {
+	case p.names == nil:
+		if p.status.Importance == widget.DangerImportance {
+			return errors.New(p.status.Text)
+		}
+		return errors.New("Classes: the dataset is still being read")
+	case p.count() < 2:
+		return fmt.Errorf("Classes: tick at least 2 (%d ticked)", p.count())
+	}
+	return nil
+}
+
+func (p *classPicker) update() {
+	if p.names == nil {
+		return
+	}
+	if p.count() < 2 {
+		p.status.Importance = widget.DangerImportance
+		p.status.SetText(fmt.Sprintf("Tick at least 2 classes (%d ticked).", p.count()))
+		return
+	}
+	p.status.Importance = widget.LowImportance
+	p.status.SetText(fmt.Sprintf("%d of %d classes.", p.count(), len(p.names)))
+}
+
+// thousands formats a count with thousands separators: 108,931.
+func thousands(v float64) string {
+	s := strconv.FormatInt(int64(math.Round(v)), 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/nn"
+)
+
+// layerList edits the hidden layers: a row per layer with its width and
+// activation, rows added, removed and reordered; no rows is softmax
+// regression.
+type layerList struct {
+	keys    *keys
+	changed func()
+	rows    []*layerRow
+	box     *fyne.Container
+	empty   *widget.Label
+}
+
+type layerRow struct {
+	width *field
+	act   *widget.Select
+	del   *widget.Button
+}
+
+func newLayerList(k *keys, changed func()) *layerList {
+	l := &layerList{keys: k, changed: changed, box: container.NewVBox()}
+	l.empty = widget.NewLabel("No hidden layers: softmax regression.")
+	l.empty.Importance = widget.LowImportance
+	return l
+}
+
+// widget returns the list with its Add button.
+func (l *layerList) widget() fyne.CanvasObject {
+	add := &widget.Button{Text: "Add layer", Icon: theme.ContentAddIcon(), OnTapped: l.add}
+	return container.NewVBox(l.box, container.NewHBox(add))
+}
+
+// set replaces the rows with layers.
+func (l *layerList) set(layers []nn.Layer) {
+	l.rows = nil
+	for _, layer := range layers {
+		l.rows = append(l.rows, l.newRow(layer))
+	}
+	l.rebuild()
+}
+
+func (l *layerList) newRow(layer nn.Layer) *layerRow {
+	r := &layerRow{}
+	r.width = newField(l.keys, strconv.Itoa(layer.Width), validWidth, l.changed)
+	r.act = &widget.Select{Options: activationNames(), OnChanged: func(string) { l.changed() }}
+	r.act.SetSelected(string(layer.Activation))
+	return r
+}
+
+func activationNames() []string {
+	names := make([]string, len(nn.Activations))
+	for i, a := range nn.Activations {
+		names[i] = string(a)
+	}
+	return names
+}
+
+func validWidth(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("width must be a whole number")
+	}
+	return check(func(c *training.Config) { c.Hidden = []nn.Layer{{Width: n, Activation: nn.ReLU}} })
+}
+
+// add appends a layer like the last one (or 64 ReLU units).
+func (l *layerList) add() {
+	layer := nn.Layer{Width: 64, Activation: nn.ReLU}
+	if n := len(l.rows); n > 0 {
+		if w, err := strconv.Atoi(l.rows[n-1].width.Text); err == nil && w > 0 {
+			layer.Width = w
+		}
+		layer.Activation = nn.Activation(l.rows[n-1].act.Selected)
+	}
+	l.rows = append(l.rows, l.newRow(layer))
+	l.rebuild()
+	l.changed()
+}
+
+func (l *layerList) remove(i int) {
+	l.rows = append(l.rows[:i], l.rows[i+1:]...)
+	l.rebuild()
+	l.changed()
+}
+
+func (l *layerList) move(i, by int) {
+	j := i + by
+	if j < 0 || j >= len(l.rows) {
+		return
+	}
+	l.rows[i], l.rows[j] = l.rows[j], l.rows[i]
+	l.rebuild()
+	l.changed()
+}
+
+// rebuild lays the rows out again after a structural change.
+func (l *layerList) rebuild() {
+	l.box.RemoveAll()
+	if len(l.rows) == 0 {
+		l.box.Add(l.empty)
+	}
+	for i, r := range l.rows {
+		up := &widget.Button{Icon: theme.MoveUpIcon(), Importance: widget.LowImportance, OnTapped: func() { l.move(i, -1) }}
+		down := &widget.Button{Icon: theme.MoveDownIcon(), Importance: widget.LowImportance, OnTapped: func() { l.move(i, 1) }}
+		del := &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() { l.remove(i) }}
+		r.del = del
+		if i == 0 {
+			up.Disable()
+		}
+		if i == len(l.rows)-1 {
+			down.Disable()
+		}
+		label := widget.NewLabel(fmt.Sprintf("%d", i+1))
+		buttons := container.NewHBox(up, down, del)
+		fields := container.NewGridWithColumns(2, r.width, r.act)
+		l.box.Add(container.NewBorder(nil, nil, label, buttons, fields))
+	}
+	l.box.Refresh()
+}
+
+// layers returns the hidden layers, or the first row's error.
+func (l *layerList) layers() ([]nn.Layer, error) {
+	out := make([]nn.Layer, 0, len(l.rows))
+	for i, r := range l.rows {
+		if err := r.width.Validator(r.width.Text); err != nil {
+			return nil, fmt.Errorf("hidden layer %d: %w", i+1, err)
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(r.width.Text))
+		out = append(out, nn.Layer{Width: n, Activation: nn.Activation(r.act.Selected)})
+	}
+	return out, nil
+}

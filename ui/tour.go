@@ -1,0 +1,213 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
+
+	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/ui/bridge"
+)
+
+// Tour drives the real window through a short session, as a person would,
+// and saves a screenshot of each step in dir: a run trained through the
+// Train button (mid-run and finished), images dropped on the window, a
+// digit drawn on the pad, and the remaining tabs. make screenshot runs it
+// under Xvfb. Call it on its own goroutine; it returns when it is done,
+// without closing the window.
+func (w *Workbench) Tour(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	ended := make(chan struct{}, 1)
+	time.Sleep(1500 * time.Millisecond) // let the window appear
+	bridge.DoAndWait(func() {
+		cfg := training.DefaultConfig()
+		cfg.Epochs = 40 // long enough to catch the run half way
+		w.form.set(cfg)
+		w.OnRunEnded = func() { ended <- struct{}{} }
+		w.controls.train.OnTapped()
+	})
+	// Mid-run: wait for the progress bar to pass 40%.
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var v float64
+		bridge.DoAndWait(func() { v = w.controls.progress.Value })
+		if v >= 0.4 {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := w.capture(dir, "training-midrun.png"); err != nil {
+		return err
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Minute):
+		return fmt.Errorf("the run did not end")
+	}
+	time.Sleep(800 * time.Millisecond) // the last redraw
+	if err := w.capture(dir, "training.png"); err != nil {
+		return err
+	}
+
+	// Classify: drop two images and a file that is not one, then draw.
+	samples := filepath.Join(dir, "samples")
+	os.MkdirAll(samples, 0o755)
+	var uris []fyne.URI
+	for _, s := range []struct {
+		name string
+		draw func() image.Image
+	}{{"photo-of-an-8.png", photoEight}, {"white-on-black-5.png", whiteFive}} {
+		path := filepath.Join(samples, s.name)
+		if err := writePNG(path, s.draw()); err != nil {
+			return err
+		}
+		uris = append(uris, storage.NewFileURI(path))
+	}
+	notes := filepath.Join(samples, "notes.txt")
+	os.WriteFile(notes, []byte("not an image"), 0o644)
+	uris = append(uris, storage.NewFileURI(notes))
+	bridge.DoAndWait(func() { w.Dropped(fyne.NewPos(600, 400), uris) })
+	bridge.DoAndWait(func() { drawThree(w.classify.pad) })
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		busy := false
+		bridge.DoAndWait(func() { busy = strings.Contains(w.classify.resultsText(), "classifying…") })
+		if !busy {
+			break
+		}
+	}
+	time.Sleep(800 * time.Millisecond)
+	if err := w.capture(dir, "classify.png"); err != nil {
+		return err
+	}
+	for i, name := range map[int]string{2: "loss-surfaces.png", 3: "runs.png"} {
+		bridge.DoAndWait(func() { w.tabs.SelectIndex(i) })
+		time.Sleep(400 * time.Millisecond)
+		if err := w.capture(dir, name); err != nil {
+			return err
+		}
+	}
+	bridge.DoAndWait(func() { w.tabs.SelectIndex(0) })
+	return nil
+}
+
+// capture saves the window as the X server shows it. It asks ImageMagick
+// (import) for the screen rather than Canvas().Capture(), which returns a
+// blank image under Xvfb's software OpenGL, and because the screen is what
+// a person sees. The window sits at the screen's top-left corner when
+// there is no window manager, as under xvfb-run.
+func (w *Workbench) capture(dir, name string) error {
+	var size fyne.Size
+	var scale float32
+	bridge.DoAndWait(func() {
+		size, scale = w.win.Canvas().Size(), w.win.Canvas().Scale()
+	})
+	path := filepath.Join(dir, name)
+	geometry := fmt.Sprintf("%dx%d+0+0", int(size.Width*scale), int(size.Height*scale))
+	out, err := exec.Command("import", "-window", "root", "-crop", geometry, "+repage", path).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("capturing %s with ImageMagick's import: %v: %s", name, err, out)
+	}
+	return nil
+}
+
+func writePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// resultsText joins the result cards' titles; on the UI goroutine.
+func (c *classifyTab) resultsText() string {
+	var b strings.Builder
+	for _, card := range c.cards {
+		b.WriteString(card.title.Text)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// photoEight is a dark 8 on slightly uneven light paper, as a phone photo
+// of a handwritten digit looks.
+func photoEight() image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, 360, 480))
+	for y := 0; y < 480; y++ {
+		for x := 0; x < 360; x++ {
+			v := uint8(225 + 20*float64(x)/360 - 10*float64(y)/480)
+			img.Set(x, y, color.RGBA{v, v, uint8(float64(v) * 0.96), 255})
+		}
+	}
+	ring := func(cx, cy, rx, ry, width float64) {
+		for y := 0; y < 480; y++ {
+			for x := 0; x < 360; x++ {
+				dx, dy := (float64(x)-cx)/rx, (float64(y)-cy)/ry
+				d := math.Abs(math.Sqrt(dx*dx+dy*dy)-1) * math.Min(rx, ry)
+				if d < width {
+					img.Set(x, y, color.RGBA{40, 40, 60, 255})
+				}
+			}
+		}
+	}
+	ring(180, 150, 75, 80, 14)
+	ring(180, 320, 90, 95, 15)
+	return img
+}
+
+// whiteFive is a light 5 on black, as MNIST draws digits.
+func whiteFive() image.Image {
+	img := image.NewGray(image.Rect(0, 0, 200, 200))
+	line := func(x0, y0, x1, y1 float64) {
+		for t := 0.0; t <= 1; t += 0.002 {
+			cx, cy := x0+t*(x1-x0), y0+t*(y1-y0)
+			for dy := -9; dy <= 9; dy++ {
+				for dx := -9; dx <= 9; dx++ {
+					if dx*dx+dy*dy <= 81 {
+						img.SetGray(int(cx)+dx, int(cy)+dy, color.Gray{Y: 250})
+					}
+				}
+			}
+		}
+	}
+	line(140, 40, 70, 40)
+	line(70, 40, 62, 95)
+	for a := -100.0; a <= 110; a += 2 {
+		r := a * math.Pi / 180
+		x, y := 95+50*math.Sin(r+math.Pi/2), 120-45*math.Cos(r+math.Pi/2)
+		line(x, y, x+1, y+1)
+	}
+	return img
+}
+
+// drawThree draws a 3 on the pad with drag events, as a mouse would.
+func drawThree(p interface {
+	Dragged(*fyne.DragEvent)
+	DragEnd()
+}) {
+	arc := func(cx, cy, r, from, to float64) {
+		prev := fyne.NewPos(float32(cx+r*math.Cos(from)), float32(cy+r*math.Sin(from)))
+		for a := from; a <= to; a += 0.12 {
+			pos := fyne.NewPos(float32(cx+r*math.Cos(a)), float32(cy+r*math.Sin(a)))
+			p.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: pos}, Dragged: fyne.Delta{DX: pos.X - prev.X, DY: pos.Y - prev.Y}})
+			prev = pos
+		}
+		p.DragEnd()
+	}
+	arc(135, 95, 48, -2.6, 1.6)
+	arc(135, 185, 55, -1.6, 2.6)
+}

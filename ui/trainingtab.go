@@ -1,0 +1,437 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"gonum.org/v1/plot"
+
+	"github.com/neuralworkbench/workbench/plots"
+	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/ui/bridge"
+)
+
+// The x-axis units the charts offer.
+const (
+	axisStep    = "Step"
+	axisEpoch   = "Epoch"
+	axisSeconds = "Seconds"
+)
+
+// redrawInterval caps chart redraws at 8 a second while training.
+const redrawInterval = 125 * time.Millisecond
+
+// chartOptions are the Training tab's display settings.
+type chartOptions struct {
+	axis      string
+	logLoss   bool
+	smoothing float64
+	dark      bool
+}
+
+// trainingTab shows a run live: loss and accuracy curves, a per-epoch
+// table and, at the end, the test results and confusion matrix.
+type trainingTab struct {
+	win fyne.Window
+
+	axis      *widget.Select
+	logLoss   *widget.Check
+	smoothing *widget.Slider
+	smoothLbl *widget.Label
+	lossChart *chartView
+	accChart  *chartView
+	confusion *chartView
+	readout   *widget.Label
+	table     *widget.Table
+	results   *widget.Label
+	perClass  *widget.Label
+	errorBox  *fyne.Container
+	errorText *widget.Label
+	savePlot  *widget.Button
+	saveModel *widget.Button
+	content   fyne.CanvasObject
+
+	// onProgress is told of the run's progress with every redraw, on the
+	// UI goroutine.
+	onProgress func(training.Progress, *snapshot)
+	// model returns the model to save.
+	model func() *training.Model
+
+	mu      sync.Mutex // guards rec, opts and shown
+	rec     *record
+	opts    chartOptions
+	shown   *snapshot // what the charts show, for the pointer readout
+	history []training.EpochSummary
+
+	throttle *bridge.Throttle
+}
+
+func newTrainingTab(win fyne.Window) *trainingTab {
+	t := &trainingTab{win: win, opts: chartOptions{axis: axisStep, smoothing: 0.6}}
+	// The charts exist before the first redraw request.
+	t.lossChart = newChartView(380, 260)
+	t.accChart = newChartView(380, 260)
+	t.confusion = newChartView(300, 260)
+	for _, c := range []*chartView{t.lossChart, t.accChart, t.confusion} {
+		c.resized = t.redraw
+	}
+	t.lossChart.hover = t.pointer
+	t.accChart.hover = t.pointer
+	t.throttle = bridge.NewThrottle(redrawInterval, t.render)
+	t.axis = &widget.Select{Options: []string{axisStep, axisEpoch, axisSeconds}, OnChanged: func(s string) {
+		t.setOption(func(o *chartOptions) { o.axis = s })
+	}}
+	t.axis.SetSelected(axisStep)
+	t.logLoss = widget.NewCheck("Log-scale loss", func(on bool) { t.setOption(func(o *chartOptions) { o.logLoss = on }) })
+	t.smoothLbl = widget.NewLabel("0.60")
+	t.smoothing = &widget.Slider{Min: 0, Max: 0.99, Step: 0.01, Value: 0.6, OnChanged: func(v float64) {
+		t.smoothLbl.SetText(fmt.Sprintf("%.2f", v))
+		t.setOption(func(o *chartOptions) { o.smoothing = v })
+	}}
+	t.readout = widget.NewLabel("Point at a chart to read its values.")
+	t.readout.Importance = widget.LowImportance
+	t.readout.Truncation = fyne.TextTruncateEllipsis
+
+	t.table = widget.NewTable(t.tableSize, t.tableCell, t.tableUpdate)
+	t.table.ShowHeaderRow = true
+	t.table.CreateHeader = func() fyne.CanvasObject { return widget.NewLabel("") }
+	t.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 && id.Col < len(tableColumns) {
+			l := o.(*widget.Label)
+			l.TextStyle = fyne.TextStyle{Bold: true}
+			l.SetText(tableColumns[id.Col].title)
+		}
+	}
+	for i, c := range tableColumns {
+		t.table.SetColumnWidth(i, c.width)
+	}
+	t.results = widget.NewLabel("Train a network to see its test accuracy here.")
+	t.results.Wrapping = fyne.TextWrapWord
+	t.results.TextStyle = fyne.TextStyle{Bold: true}
+	t.perClass = widget.NewLabel("")
+	t.perClass.Wrapping = fyne.TextWrapWord
+
+	t.errorText = widget.NewLabel("")
+	t.errorText.Wrapping = fyne.TextWrapWord
+	t.errorText.Importance = widget.DangerImportance
+	t.errorBox = container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, t.errorText)
+	t.errorBox.Hide()
+
+	t.savePlot = &widget.Button{Text: "Save plot…", Icon: theme.DocumentSaveIcon(), OnTapped: t.choosePlot}
+	t.saveModel = &widget.Button{Text: "Save model…", Icon: theme.DocumentSaveIcon(), OnTapped: t.chooseModelDir}
+	t.saveModel.Disable()
+
+	toolbar := container.NewHBox(
+		widget.NewLabel("x-axis"), t.axis, t.logLoss,
+		widget.NewLabel("Smoothing"), container.NewGridWrap(fyne.NewSize(140, 36), t.smoothing), t.smoothLbl,
+		layoutSpacer(), t.savePlot, t.saveModel,
+	)
+	charts := container.NewGridWithColumns(2, t.lossChart, t.accChart)
+	resultsBox := container.NewBorder(container.NewVBox(t.results, t.perClass), nil, nil, nil, t.confusion)
+	bottom := container.NewHSplit(t.table, resultsBox)
+	bottom.Offset = 0.5
+	split := container.NewVSplit(container.NewBorder(nil, t.readout, nil, nil, charts), bottom)
+	split.Offset = 0.55
+	t.content = container.NewBorder(container.NewVBox(toolbar, t.errorBox), nil, nil, nil, split)
+	return t
+}
+
+func layoutSpacer() fyne.CanvasObject { return container.NewStack() }
+
+// setOption changes a display setting and redraws.
+func (t *trainingTab) setOption(f func(*chartOptions)) {
+	t.mu.Lock()
+	f(&t.opts)
+	t.mu.Unlock()
+	t.redraw()
+}
+
+// setDark makes the charts follow the app's theme.
+func (t *trainingTab) setDark(dark bool) { t.setOption(func(o *chartOptions) { o.dark = dark }) }
+
+// redraw asks for the charts to be drawn again soon; safe from any
+// goroutine.
+func (t *trainingTab) redraw() { t.throttle.Request() }
+
+// start shows a new run.
+func (t *trainingTab) start(rec *record) {
+	t.mu.Lock()
+	t.rec = rec
+	t.mu.Unlock()
+	t.history = nil
+	t.table.Refresh()
+	t.errorBox.Hide()
+	t.results.SetText("Training…")
+	t.perClass.SetText("")
+	t.saveModel.Disable()
+	t.redraw()
+}
+
+// fail shows an error that ended a run (or kept one from starting).
+func (t *trainingTab) fail(err error) {
+	t.errorText.SetText(err.Error())
+	t.errorBox.Show()
+	t.results.SetText("The run failed; see the message above.")
+}
+
+// render draws the charts off the UI goroutine and hands them over.
+func (t *trainingTab) render() {
+	t.mu.Lock()
+	rec, opts := t.rec, t.opts
+	t.mu.Unlock()
+	var snap *snapshot
+	if rec != nil {
+		snap = rec.snapshot()
+	} else {
+		snap = &snapshot{}
+	}
+	th := plots.LightTheme()
+	if opts.dark {
+		th = plots.DarkTheme()
+	}
+	lossPlot, accPlot := curvePlots(snap, opts, th)
+	loss, err1 := plots.Render(lossPlot, t.lossChart.renderSize())
+	acc, err2 := plots.Render(accPlot, t.accChart.renderSize())
+	var conf *plots.Chart
+	if snap.done != nil {
+		if p, err := plots.Confusion("Confusion matrix (test set)", snap.classes, snap.done.Test.Confusion, th); err == nil {
+			conf, _ = plots.Render(p, t.confusion.renderSize())
+		}
+	}
+	bridge.Do(func() {
+		if err1 == nil {
+			t.lossChart.show(loss)
+		}
+		if err2 == nil {
+			t.accChart.show(acc)
+		}
+		if conf != nil {
+			t.confusion.show(conf)
+		}
+		t.mu.Lock()
+		t.shown = snap
+		t.mu.Unlock()
+		t.showSnapshot(snap)
+	})
+}
+
+// curvePlots builds the loss and accuracy charts of a snapshot.
+func curvePlots(s *snapshot, o chartOptions, th plots.Theme) (loss, acc *plot.Plot) {
+	bx, vx := s.x(o.axis)
+	xLabel := map[string]string{axisStep: "step (batch)", axisEpoch: "epoch", axisSeconds: "seconds"}[o.axis]
+	series := func(train, val []float64) []plots.Series {
+		return []plots.Series{
+			{Label: "train (batches)", X: bx, Y: train, Color: 0},
+			{Label: "validation", X: vx, Y: val, Color: 1, Points: true},
+		}
+	}
+	lossTitle := "Loss"
+	if s.cfg.Loss != "" {
+		lossTitle = "Loss (" + s.cfg.Loss.String() + ")"
+	}
+	loss, err := plots.Curves(plots.CurveOptions{Title: lossTitle, XLabel: xLabel, YLabel: "loss",
+		LogY: o.logLoss, Smoothing: o.smoothing, Theme: th}, series(s.loss, s.vLoss)...)
+	if err != nil {
+		loss = plot.New()
+	}
+	acc, err = plots.Curves(plots.CurveOptions{Title: "Accuracy", XLabel: xLabel, YLabel: "accuracy",
+		Smoothing: o.smoothing, Theme: th}, series(s.acc, s.vAcc)...)
+	if err != nil {
+		acc = plot.New()
+	}
+	return loss, acc
+}
+
+// showSnapshot updates the table and results from a snapshot; on the UI
+// goroutine.
+func (t *trainingTab) showSnapshot(s *snapshot) {
+	if len(s.history) != len(t.history) {
+		t.history = s.history
+		t.table.Refresh()
+		t.table.ScrollToBottom()
+	}
+	if t.onProgress != nil {
+		t.onProgress(s.progress, s)
+	}
+	switch {
+	case s.failed != nil:
+		t.fail(s.failed.Err)
+		t.saveModel.Enable()
+	case s.done != nil:
+		t.saveModel.Enable()
+		d := s.done
+		status := "Finished"
+		if d.Stopped {
+			status = fmt.Sprintf("Stopped after %d of %d steps", d.Step, d.Steps)
+		}
+		t.results.SetText(fmt.Sprintf("%s: test accuracy %.2f%%, loss %.4f on %s images.",
+			status, 100*d.Test.Accuracy, d.Test.Loss, thousands(float64(d.Test.N))))
+		var parts []string
+		for i, a := range d.Test.PerClass {
+			parts = append(parts, fmt.Sprintf("%s %.1f%%", s.classes[i], 100*a))
+		}
+		t.perClass.SetText("Per class: " + strings.Join(parts, " · "))
+	}
+}
+
+// pointer shows the values nearest the data x under the pointer.
+func (t *trainingTab) pointer(x float64, ok bool) {
+	t.mu.Lock()
+	s, axis, smoothing := t.shown, t.opts.axis, t.opts.smoothing
+	t.mu.Unlock()
+	if !ok || s == nil || len(s.loss) == 0 {
+		t.readout.SetText("Point at a chart to read its values.")
+		return
+	}
+	bx, vx := s.x(axis)
+	i := nearest(bx, x)
+	smoothLoss, smoothAcc := plots.EMA(s.loss[:i+1], smoothing), plots.EMA(s.acc[:i+1], smoothing)
+	text := fmt.Sprintf("step %s · epoch %.2f · %.1f s — train loss %.4f (smoothed %.4f), accuracy %.1f%% (smoothed %.1f%%)",
+		thousands(s.step[i]), s.epoch[i], s.secs[i], s.loss[i], smoothLoss[i], 100*s.acc[i], 100*smoothAcc[i])
+	if len(vx) > 0 {
+		j := nearest(vx, x)
+		text += fmt.Sprintf(" · validation after epoch %.0f: loss %.4f, accuracy %.2f%%", s.vEpoch[j], s.vLoss[j], 100*s.vAcc[j])
+	}
+	t.readout.SetText(text)
+}
+
+// nearest returns the index of the value in sorted xs closest to x.
+func nearest(xs []float64, x float64) int {
+	i := sort.SearchFloat64s(xs, x)
+	switch {
+	case i == 0:
+		return 0
+	case i == len(xs):
+		return len(xs) - 1
+	case x-xs[i-1] <= xs[i]-x:
+		return i - 1
+	}
+	return i
+}
+
+// The per-epoch table.
+var tableColumns = []struct {
+	title string
+	width float32
+}{{"Epoch", 56}, {"Train loss", 86}, {"Train acc", 82}, {"Val loss", 76}, {"Val acc", 76}, {"Time", 56}}
+
+func (t *trainingTab) tableSize() (int, int) { return len(t.history), len(tableColumns) }
+
+func (t *trainingTab) tableCell() fyne.CanvasObject { return widget.NewLabel("") }
+
+func (t *trainingTab) tableUpdate(id widget.TableCellID, o fyne.CanvasObject) {
+	if id.Row >= len(t.history) {
+		return
+	}
+	s := t.history[id.Row]
+	text := ""
+	switch id.Col {
+	case 0:
+		text = fmt.Sprint(s.Epoch)
+	case 1:
+		text = formatLoss(s.TrainLoss)
+	case 2:
+		text = fmt.Sprintf("%.2f%%", 100*s.TrainAcc)
+	case 3:
+		text = "—"
+		if s.Val.N > 0 {
+			text = formatLoss(s.Val.Loss)
+		}
+	case 4:
+		text = "—"
+		if s.Val.N > 0 {
+			text = fmt.Sprintf("%.2f%%", 100*s.Val.Accuracy)
+		}
+	case 5:
+		text = fmt.Sprintf("%.1fs", s.Duration.Seconds())
+	}
+	o.(*widget.Label).SetText(text)
+}
+
+// formatLoss shows four decimals, or two significant digits for losses
+// too small for that.
+func formatLoss(v float64) string {
+	if v != 0 && math.Abs(v) < 0.001 {
+		return fmt.Sprintf("%.1e", v)
+	}
+	return fmt.Sprintf("%.4f", v)
+}
+
+// choosePlot offers the charts to save.
+func (t *trainingTab) choosePlot() {
+	items := []*fyne.MenuItem{
+		fyne.NewMenuItem("Loss chart…", func() { t.savePlotAs("loss") }),
+		fyne.NewMenuItem("Accuracy chart…", func() { t.savePlotAs("accuracy") }),
+		fyne.NewMenuItem("Confusion matrix…", func() { t.savePlotAs("confusion") }),
+	}
+	widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", items...), t.win.Canvas(), fyne.NewPos(0, t.savePlot.Size().Height), t.savePlot)
+}
+
+// buildPlot rebuilds a chart for saving.
+func (t *trainingTab) buildPlot(which string) (*plot.Plot, plots.Size, error) {
+	t.mu.Lock()
+	s, opts := t.shown, t.opts
+	t.mu.Unlock()
+	if s == nil {
+		s = &snapshot{}
+	}
+	th := plots.LightTheme()
+	if opts.dark {
+		th = plots.DarkTheme()
+	}
+	loss, acc := curvePlots(s, opts, th)
+	size := plots.Size{Width: 900, Height: 560, DPI: 96}
+	switch which {
+	case "loss":
+		return loss, size, nil
+	case "accuracy":
+		return acc, size, nil
+	}
+	if s.done == nil {
+		return nil, size, fmt.Errorf("there is no confusion matrix yet: it is computed on the test set when a run ends")
+	}
+	p, err := plots.Confusion("Confusion matrix (test set)", s.classes, s.done.Test.Confusion, th)
+	return p, plots.Size{Width: 640, Height: 560, DPI: 96}, err
+}
+
+func (t *trainingTab) savePlotAs(which string) {
+	p, size, err := t.buildPlot(which)
+	if err != nil {
+		showError(t.win, err)
+		return
+	}
+	saveFile(t.win, which+".png", []string{".png", ".svg"}, func(path string) error {
+		return plots.Save(p, path, size)
+	})
+}
+
+func (t *trainingTab) chooseModelDir() {
+	m := t.model()
+	if m == nil {
+		showError(t.win, fmt.Errorf("there is no model to save yet: train one first"))
+		return
+	}
+	chooseFolder(t.win, "Save the model in this folder", func(dir string) {
+		go func() {
+			err := m.Save(dir)
+			bridge.Do(func() {
+				if err != nil {
+					showError(t.win, fmt.Errorf("saving the model: %w", err))
+					return
+				}
+				showInfo(t.win, "Model saved", fmt.Sprintf("Saved %s and %s in %s.", training.WeightsFile, training.ConfigFile, dir))
+			})
+		}()
+	})
+}
+
+// close stops the renderer.
+func (t *trainingTab) close() { t.throttle.Stop() }

@@ -1,0 +1,365 @@
+package ui
+
+import (
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/neuralworkbench/workbench/plots"
+	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/ui/bridge"
+)
+
+// newTestWorkbench opens the workbench in a test window of the app's
+// default size.
+func newTestWorkbench(t *testing.T, a fyne.App) (*Workbench, fyne.Window) {
+	t.Helper()
+	var wb *Workbench
+	var win fyne.Window
+	onUI(func() {
+		win = test.NewTempWindow(t, nil)
+		wb = New(a, win)
+		win.SetContent(wb.Content())
+		win.Resize(fyne.NewSize(1280, 820))
+	})
+	t.Cleanup(wb.Close)
+	return wb, win
+}
+
+// train taps Train with the form as it is and waits for the run to end,
+// then stops the window's goroutines so the test may read its widgets.
+func train(t *testing.T, wb *Workbench) {
+	t.Helper()
+	ended := make(chan struct{}, 1)
+	onUI(func() {
+		wb.OnRunEnded = func() { ended <- struct{}{} }
+		if wb.controls.train.Disabled() {
+			t.Fatalf("Train is disabled: %s", wb.controls.status.Text)
+		}
+		test.Tap(wb.controls.train)
+	})
+	select {
+	case <-ended:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the run did not end")
+	}
+	wb.settle()
+}
+
+// onUI runs f as the UI goroutine would: never at the same time as the
+// window's workers update widgets.
+func onUI(f func()) { bridge.Locked(f) }
+
+func TestValidationAsYouType(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() {
+		f := wb.form
+		if wb.controls.train.Disabled() {
+			t.Fatalf("Train is disabled with the defaults: %s", wb.controls.status.Text)
+		}
+		tests := []struct {
+			field *field
+			text  string
+			want  string
+		}{
+			{f.lr, "-0.1", "learning rate must be > 0 (got -0.1)"},
+			{f.lr, "abc", "must be a number"},
+			{f.batch, "0", "batch size must be between 1"},
+			{f.epochs, "2.5", "must be a whole number"},
+			{f.valSplit, "0.7", "validation split must be between 0 and 0.5"},
+			{f.weightDecay, "-1", "weight decay"},
+			{f.layers.rows[0].width, "0", "width must be between 1 and 8192 (got 0)"},
+		}
+		for _, tt := range tests {
+			good := tt.field.Text
+			tt.field.SetText("")
+			test.Type(tt.field, tt.text)
+			err := tt.field.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("typing %q: field error %v, want %q", tt.text, err, tt.want)
+			}
+			if !wb.controls.train.Disabled() {
+				t.Errorf("typing %q left Train enabled", tt.text)
+			}
+			if !strings.Contains(wb.controls.status.Text, tt.want) {
+				t.Errorf("typing %q: status %q does not say %q", tt.text, wb.controls.status.Text, tt.want)
+			}
+			tt.field.SetText(good)
+			if wb.controls.train.Disabled() {
+				t.Errorf("restoring %q left Train disabled: %s", good, wb.controls.status.Text)
+			}
+		}
+
+		// Fewer than two classes.
+		f.classes.setAll(false)
+		if !wb.controls.train.Disabled() || !strings.Contains(f.classes.status.Text, "at least 2") {
+			t.Errorf("no classes ticked: Train enabled=%v, message %q", !wb.controls.train.Disabled(), f.classes.status.Text)
+		}
+		f.classes.setAll(true)
+
+		// The parameter count follows the layers.
+		test.Tap(wb.form.layers.rows[1].del)
+		if want := "101,770 parameters  (784-128-10)"; f.params.Text != want {
+			t.Errorf("after deleting layer 2 with all ten digits ticked: %q, want %q", f.params.Text, want)
+		}
+		// Momentum applies to the momentum optimizers only.
+		f.optimizer.SetSelected("adam")
+		if !f.momentum.Disabled() {
+			t.Error("momentum is editable for adam")
+		}
+		f.optimizer.SetSelected("nesterov")
+		if f.momentum.Disabled() {
+			t.Error("momentum is not editable for nesterov")
+		}
+		// The log-scale slider and the entry follow each other.
+		f.lr.SetText("0.1")
+		if f.lrSlider.Value != -1 {
+			t.Errorf("lr 0.1 puts the slider at %v, want -1", f.lrSlider.Value)
+		}
+		f.lrSlider.SetValue(-3)
+		if f.lr.Text != "0.001" {
+			t.Errorf("slider at -3 types %q, want 0.001", f.lr.Text)
+		}
+	})
+}
+
+func TestSettingsPersistAndReset(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() {
+		wb.form.lr.SetText("0.01")
+		wb.form.optimizer.SetSelected("nesterov")
+		wb.form.layers.add()
+	})
+	wb.Close()
+
+	wb2, _ := newTestWorkbench(t, a)
+	onUI(func() {
+		cfg, err := wb2.form.config()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.LR != 0.01 || cfg.Optimizer != "nesterov" || len(cfg.Hidden) != 3 {
+			t.Errorf("settings after reopening: lr %g optimizer %s layers %d; want 0.01 nesterov 3", cfg.LR, cfg.Optimizer, len(cfg.Hidden))
+		}
+		wb2.form.set(training.DefaultConfig())
+		cfg, _ = wb2.form.config()
+		if cfg.LR != 0.001 || cfg.Optimizer != "adam" || len(cfg.Hidden) != 2 {
+			t.Errorf("after reset: %+v", cfg)
+		}
+	})
+}
+
+// TestTrainClassifyDraw is a session: train through the Train button,
+// watch the progress and charts, classify dropped files and a drawing.
+func TestTrainClassifyDraw(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	var before *plots.Chart
+	onUI(func() {
+		before = wb.training.lossChart.current()
+		wb.form.epochs.SetText("2")
+		wb.form.layers.rows[0].width.SetText("32")
+	})
+	train(t, wb)
+
+	onUI(func() {
+		if v := wb.controls.progress.Value; v != 1 {
+			t.Errorf("progress after the run = %v, want 1", v)
+		}
+		if !strings.Contains(wb.controls.status.Text, "Done: 2 epochs") {
+			t.Errorf("status = %q", wb.controls.status.Text)
+		}
+		after := wb.training.lossChart.current()
+		if after == nil || after == before || uniform(after.Image) {
+			t.Error("the loss chart was not redrawn with the run")
+		}
+		if rows, _ := wb.training.tableSize(); rows != 2 {
+			t.Errorf("epoch table has %d rows, want 2", rows)
+		}
+		if !strings.Contains(wb.training.results.Text, "test accuracy") || wb.training.confusion.current() == nil {
+			t.Errorf("results %q, confusion %v", wb.training.results.Text, wb.training.confusion.current())
+		}
+		if wb.training.saveModel.Disabled() {
+			t.Error("Save model is disabled after a run")
+		}
+		if wb.classify.noModel.Visible() {
+			t.Error("the Classify tab still says there is no model")
+		}
+	})
+
+	// Drop an image of an 8, a text file and an empty file.
+	dir := t.TempDir()
+	eight := writeEight(t, filepath.Join(dir, "eight.png"))
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("hello"), 0o644)
+	empty := filepath.Join(dir, "empty.png")
+	os.WriteFile(empty, nil, 0o644)
+	shown := make(chan struct{}, 10)
+	onUI(func() {
+		wb.classify.onShown = func() { shown <- struct{}{} }
+		wb.Dropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(eight), storage.NewFileURI(text), storage.NewFileURI(empty)})
+	})
+	for range 3 {
+		select {
+		case <-shown:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the dropped files were not all classified")
+		}
+	}
+	onUI(func() {
+		if wb.tabs.SelectedIndex() != 1 {
+			t.Error("dropping files did not show the Classify tab")
+		}
+		titles := wb.classify.resultsText()
+		for _, want := range []string{"eight.png: 8 (", "notes.txt: not a supported image (allowed: PNG, JPEG", "empty.png"} {
+			if !strings.Contains(titles, want) {
+				t.Errorf("results do not include %q:\n%s", want, titles)
+			}
+		}
+		// Draw a 3 on the pad, as mouse drags.
+		wb.classify.onShown = nil
+		drawThree(wb.classify.pad)
+	})
+	wb.settle()
+	onUI(func() {
+		if got := wb.classify.padResult.Text; !strings.HasPrefix(got, "It looks like a 3") {
+			t.Errorf("drawing a 3: %q", got)
+		}
+	})
+}
+
+// uniform reports whether every pixel of img is the same.
+func uniform(img image.Image) bool {
+	b := img.Bounds()
+	first := img.At(b.Min.X, b.Min.Y)
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			if img.At(x, y) != first {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func writeEight(t *testing.T, path string) string {
+	t.Helper()
+	if err := writePNG(path, photoEight()); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestKeyboard(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, win := newTestWorkbench(t, a)
+	ended := make(chan struct{}, 1)
+	onUI(func() {
+		wb.form.epochs.SetText("200")
+		wb.OnRunEnded = func() { ended <- struct{}{} }
+		// Ctrl+Enter while typing in a field starts the run.
+		win.Canvas().Focus(wb.form.lr)
+		wb.form.lr.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault})
+		if wb.controls.state == idle {
+			t.Fatal("Ctrl+Enter in a field did not start training")
+		}
+	})
+	waitRunning(t, wb)
+	onUI(func() {
+		// Esc in a field stops it.
+		wb.form.lr.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	})
+	select {
+	case <-ended:
+	case <-time.After(time.Minute):
+		t.Fatal("Esc did not stop the run")
+	}
+	wb.settle()
+	onUI(func() {
+		if !strings.Contains(wb.controls.status.Text, "Stopped") {
+			t.Errorf("status after Esc = %q", wb.controls.status.Text)
+		}
+	})
+}
+
+func TestPauseResume(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	ended := make(chan struct{}, 1)
+	onUI(func() {
+		wb.form.epochs.SetText("500")
+		wb.OnRunEnded = func() { ended <- struct{}{} }
+		test.Tap(wb.controls.train)
+	})
+	waitRunning(t, wb)
+	onUI(func() { test.Tap(wb.controls.pause) })
+	time.Sleep(200 * time.Millisecond)
+	wb.training.throttle.Wait()
+	var step1, step2 int
+	onUI(func() {
+		if wb.controls.pause.Text != "Resume" {
+			t.Errorf("the pause button says %q while paused", wb.controls.pause.Text)
+		}
+		step1 = wb.training.rec.snapshot().progress.Step
+	})
+	time.Sleep(300 * time.Millisecond)
+	onUI(func() {
+		step2 = wb.training.rec.snapshot().progress.Step
+		test.Tap(wb.controls.pause) // resume
+		test.Tap(wb.controls.stop)
+	})
+	if step1 != step2 {
+		t.Errorf("the run went from step %d to %d while paused", step1, step2)
+	}
+	select {
+	case <-ended:
+	case <-time.After(time.Minute):
+		t.Fatal("Stop did not end the run")
+	}
+	wb.settle()
+}
+
+// waitRunning waits until a run has started training.
+func waitRunning(t *testing.T, wb *Workbench) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		going := false
+		onUI(func() { going = wb.controls.state == running && !wb.controls.pause.Disabled() })
+		if going {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the run did not start")
+		}
+	}
+}
+
+func TestDivergedRunShowsError(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() {
+		cfg := training.DefaultConfig()
+		cfg.Optimizer, cfg.LR, cfg.Epochs = "sgd", 100, 20
+		cfg.Hidden[0].Activation, cfg.Hidden[1].Activation = "linear", "linear"
+		wb.form.set(cfg)
+	})
+	train(t, wb)
+	onUI(func() {
+		if !wb.training.errorBox.Visible() || !strings.Contains(wb.training.errorText.Text, "diverged") {
+			t.Errorf("error box visible=%v text %q", wb.training.errorBox.Visible(), wb.training.errorText.Text)
+		}
+		if wb.controls.train.Disabled() {
+			t.Error("Train is disabled after a failed run: the app must stay usable")
+		}
+	})
+}
