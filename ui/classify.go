@@ -445,4 +445,3 @@ func (c *classifyTab) classifyPad() {
 		c.shown()
 	})
 }
-
