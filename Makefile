@@ -39,6 +39,17 @@ deps:
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...
+	$(MAKE) --no-print-directory screenshot
+
+# Starts the real app under Xvfb, trains through the window, classifies
+# dropped images and a drawn digit, saves a PNG of each tab in $(SHOTS)
+# and checks that they are not blank.
+SHOTS := $(CURDIR)/bin/screenshots
+screenshot: deps build
+	rm -rf $(SHOTS)
+	XDG_CONFIG_HOME=$$(mktemp -d) NW_TOUR=$(SHOTS) timeout 300 \
+		xvfb-run -a -s "-screen 0 1400x900x24" ./$(BIN)
+	NW_SCREENSHOTS=$(SHOTS) $(GO) test -count=1 -run TestScreenshots ./app/
 
 # Benchmarks quoted in the README.
 bench: deps

@@ -57,8 +57,8 @@ func Confusion(title string, labels []string, counts [][]int, theme Theme) (*plo
 	p := th.newPlot(title, "predicted class", "true class")
 	setClassAxis(&p.X, labels, false)
 	setClassAxis(&p.Y, labels, true)
-	if tiltLabels(p.X.Tick.Label, labels) {
-		p.X.Tick.Label.Rotation = math.Pi / 6
+	if tilt := tiltLabels(p.X.Tick.Label, labels); tilt != 0 {
+		p.X.Tick.Label.Rotation = tilt
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YTop
 	}
@@ -70,15 +70,22 @@ func Confusion(title string, labels []string, counts [][]int, theme Theme) (*plo
 	return p, nil
 }
 
-// tiltLabels reports whether class labels under a confusion matrix would
-// run into each other side by side: the GUI's charts give the matrix about
-// 330 points of width.
-func tiltLabels(sty text.Style, labels []string) bool {
+// tiltLabels returns the angle at which to draw the class labels under a
+// confusion matrix so that they do not run into each other: 0 where they
+// fit side by side in the roughly 330 points of width the GUI's charts give
+// the matrix, 30° where they nearly do, 60° where they are crowded.
+func tiltLabels(sty text.Style, labels []string) float64 {
 	var widest vg.Length
 	for _, l := range labels {
 		widest = max(widest, sty.Width(shorten(l, maxLabelRunes)+"  "))
 	}
-	return widest*vg.Length(len(labels)) > vg.Points(330)
+	switch need := widest * vg.Length(len(labels)); {
+	case need <= vg.Points(330):
+		return 0
+	case need <= vg.Points(3*330):
+		return math.Pi / 6
+	}
+	return math.Pi / 3
 }
 
 // confusionGrid is a square matrix of row-normalised fractions, indexed

@@ -30,8 +30,9 @@ type CurveOptions struct {
 	LogY bool
 
 	// Smoothing, from 0 to 0.99, draws each series smoothed with EMA and
-	// the raw series faintly behind it in the same colour; 0 draws only the
-	// raw series. Series with Points are never smoothed.
+	// the raw series faintly behind it: same colour at 30% opacity, a pixel
+	// wide. 0 draws only the raw series. Series with Points are never
+	// smoothed.
 	Smoothing float64
 
 	// YMin and YMax fix the y range if YMin < YMax (e.g. 0..1 for accuracy;
@@ -101,15 +102,13 @@ func Curves(opts CurveOptions, series ...Series) (*plot.Plot, error) {
 		}
 	}
 	// Raw curves go behind every smoothed one.
-	for _, c := range raws {
+	all := append(raws, mains...)
+	for _, c := range all {
 		p.Add(c)
 	}
-	for _, c := range mains {
-		p.Add(c)
-	}
-	setCurveRanges(p, append(raws, mains...), opts)
+	setCurveRanges(p, all, opts)
 	if len(leg.entries) > 1 {
-		leg.curves = append(raws, mains...)
+		leg.curves = all
 		p.Add(leg)
 	}
 	return p, nil

@@ -60,7 +60,9 @@ type Chart struct {
 	Image *image.RGBA
 
 	// DataRect is the plotting area in pixels (y down, image coordinates),
-	// rounded to whole pixels; DataAt and PixelAt use the exact area.
+	// rounded to whole pixels; DataAt and PixelAt use the exact area. It is
+	// empty if the chart is too small to have one (its text and axes take
+	// all the room), and then DataAt always reports ok false.
 	DataRect image.Rectangle
 
 	// X and Y are the data ranges of the axes as drawn.
@@ -137,7 +139,7 @@ func (c *Chart) PixelAt(x, y float64) (px, py float64) {
 }
 
 // margin is the empty border around every chart.
-const margin = 5 * vg.Millimeter / 3 // about 6 pixels at 96 DPI
+const margin vg.Length = 4.5 // points: 6 pixels at 96 DPI
 
 // drawPlot draws p on c with a margin around it, and returns the canvas its
 // data is drawn in. If fill, it first fills all of c with p's background;
@@ -214,15 +216,16 @@ func Render(p *plot.Plot, size Size) (*Chart, error) {
 		float64(dc.Max.X) * scale,
 		height - float64(dc.Min.Y)*scale,
 	}
-	return &Chart{
-		Image: img,
-		DataRect: image.Rect(
+	chart := &Chart{Image: img, X: axisRange(p.X), Y: axisRange(p.Y)}
+	const slop = 0.5 // pixels the plotting area may stray outside the image by rounding
+	if area[0] < area[2] && area[1] < area[3] &&
+		area[0] >= -slop && area[1] >= -slop && area[2] <= float64(size.Width)+slop && area[3] <= height+slop {
+		chart.area = area
+		chart.DataRect = image.Rect(
 			int(math.Round(area[0])), int(math.Round(area[1])),
-			int(math.Round(area[2])), int(math.Round(area[3]))),
-		X:    axisRange(p.X),
-		Y:    axisRange(p.Y),
-		area: area,
-	}, nil
+			int(math.Round(area[2])), int(math.Round(area[3])))
+	}
+	return chart, nil
 }
 
 // Save writes p as PNG or SVG, chosen by path's extension (.png or .svg, in

@@ -46,6 +46,25 @@ func TestRenderSize(t *testing.T) {
 	}
 }
 
+func TestRenderTooSmall(t *testing.T) {
+	// The GUI may render at whatever size a window is dragged to.
+	for _, size := range []Size{{Width: 1, Height: 1}, {Width: 20, Height: 15}, {Width: 120, Height: 60}} {
+		chart, err := Render(lossChart(t, DarkTheme(), 100), size)
+		if err != nil {
+			t.Fatalf("Render(%+v): %v", size, err)
+		}
+		if b := chart.Image.Bounds(); b.Dx() != size.Width || b.Dy() != size.Height {
+			t.Errorf("Render(%+v) image bounds = %v", size, b)
+		}
+		if !chart.DataRect.Empty() {
+			t.Errorf("Render(%+v) DataRect = %v, want empty: there is no room for a plotting area", size, chart.DataRect)
+		}
+		if x, y, ok := chart.DataAt(float64(size.Width)/2, float64(size.Height)/2); ok {
+			t.Errorf("Render(%+v): DataAt(centre) = %v, %v, true, want ok false", size, x, y)
+		}
+	}
+}
+
 func abs(v int) int { return max(v, -v) }
 
 func TestRenderRejectsBadSize(t *testing.T) {

@@ -75,7 +75,7 @@ func newClassifyTab(win fyne.Window, k *keys) *classifyTab {
 
 	open := &widget.Button{Text: "Open image…", Icon: theme.FolderOpenIcon(), OnTapped: c.openImage}
 	load := &widget.Button{Text: "Load model…", Icon: theme.UploadIcon(), OnTapped: c.loadModel}
-	clearAll := &widget.Button{Text: "Clear list", Icon: theme.ContentClearIcon(), OnTapped: func() {
+	clearAll := &widget.Button{Text: "Clear", Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: func() {
 		c.results.RemoveAll()
 		c.results.Add(c.hint)
 		c.cards = nil
@@ -91,7 +91,7 @@ func newClassifyTab(win fyne.Window, k *keys) *classifyTab {
 	c.padFrame = pixelImage(image.NewGray(image.Rect(0, 0, 28, 28)), 84)
 	c.padBars = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 1, 1)))
 	c.padBars.FillMode = canvas.ImageFillContain
-	c.padBars.SetMinSize(fyne.NewSize(300, 170))
+	c.padBars.SetMinSize(fyne.NewSize(260, 150))
 	c.padResult = widget.NewLabel("Draw a digit.")
 	c.padResult.TextStyle = fyne.TextStyle{Bold: true}
 	clearPad := &widget.Button{Text: "Clear", Icon: theme.ContentClearIcon(), OnTapped: c.pad.Clear}
@@ -106,7 +106,7 @@ func newClassifyTab(win fyne.Window, k *keys) *classifyTab {
 
 	top := container.NewVBox(container.NewHBox(open, load, clearAll), c.modelInfo, c.noModel)
 	list := container.NewBorder(top, nil, nil, nil, container.NewVScroll(c.results))
-	split := container.NewHSplit(container.NewPadded(padBox), container.NewPadded(list))
+	split := container.NewHSplit(container.NewVScroll(container.NewPadded(padBox)), container.NewPadded(list))
 	split.Offset = 0.34
 	c.content = split
 	c.padWork = bridge.NewThrottle(50*time.Millisecond, c.classifyPad)
@@ -306,7 +306,7 @@ func newResultCard(name string) *resultCard {
 	r.title = widget.NewLabel(name + ": classifying…")
 	r.title.TextStyle = fyne.TextStyle{Bold: true}
 	r.title.Wrapping = fyne.TextWrapWord
-	r.body = container.NewHBox()
+	r.body = container.NewVBox()
 	r.content = container.NewVBox(r.title, r.body, widget.NewSeparator())
 	return r
 }
@@ -324,7 +324,8 @@ func (r *resultCard) show(res result) {
 	if st.Inverted {
 		inkCaption = "inverted"
 	}
-	stages := container.NewHBox(
+	// The stages wrap onto more rows in a narrow window.
+	stages := container.NewGridWrap(fyne.NewSize(96, 124),
 		captioned(fitImage(st.Original, 80), "original"),
 		captioned(fitImage(st.Gray, 80), "grayscale"),
 		captioned(fitImage(st.Ink, 80), inkCaption),
@@ -430,7 +431,7 @@ func (c *classifyTab) classifyPad() {
 				text += fmt.Sprintf("; next %s (%.1f%%)", model.Classes[order[1]], 100*p.Probs[order[1]])
 			}
 			if bp, err := plots.Bars("Class probabilities", model.Classes, p.Probs, p.Class, th); err == nil {
-				bars, _ = plots.Render(bp, plots.Size{Width: 320, Height: 180, DPI: 96})
+				bars, _ = plots.Render(bp, plots.Size{Width: 260, Height: 150, DPI: 96})
 			}
 		}
 	}

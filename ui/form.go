@@ -82,7 +82,7 @@ func newExperimentForm(k *keys, changed func()) *experimentForm {
 
 	f.source = &widget.Select{Options: []string{sourceMNIST, sourceIDX, sourceFolder}, OnChanged: f.sourceSelected}
 	f.sourceInfo = widget.NewLabel("")
-	f.sourceInfo.Wrapping = fyne.TextWrapBreak
+	f.sourceInfo.Wrapping = fyne.TextWrapWord
 	f.sourceInfo.Importance = widget.LowImportance
 	f.classes = newClassPicker(edit)
 	f.valSplit = newField(k, "0.1", floatCheck(func(c *training.Config, v float64) { c.ValSplit = v }), edit)
@@ -310,7 +310,7 @@ func (f *experimentForm) selectSource(spec string) {
 	f.source.SetSelected(choice)
 	f.source.OnChanged = onChanged
 	if spec == "mnist" {
-		f.sourceInfo.SetText("60,000 training and 10,000 test digits")
+		f.sourceInfo.SetText("60,000 training, 10,000 test images")
 	} else {
 		_, dir, _ := strings.Cut(spec, ":")
 		f.sourceInfo.SetText(dir)

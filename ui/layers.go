@@ -124,10 +124,9 @@ func (l *layerList) rebuild() {
 		if i == len(l.rows)-1 {
 			down.Disable()
 		}
-		label := widget.NewLabel(fmt.Sprintf("%d", i+1))
 		buttons := container.NewHBox(up, down, del)
-		fields := container.NewGridWithColumns(2, r.width, r.act)
-		l.box.Add(container.NewBorder(nil, nil, label, buttons, fields))
+		width := container.NewGridWrap(fyne.NewSize(86, r.width.MinSize().Height), r.width)
+		l.box.Add(container.NewBorder(nil, nil, width, buttons, r.act))
 	}
 	l.box.Refresh()
 }

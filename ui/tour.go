@@ -97,7 +97,16 @@ func (w *Workbench) Tour(dir string) error {
 			return err
 		}
 	}
-	bridge.DoAndWait(func() { w.tabs.SelectIndex(0) })
+	// The smallest window the workbench supports.
+	bridge.DoAndWait(func() {
+		w.tabs.SelectIndex(0)
+		w.win.Resize(fyne.NewSize(1024, 700))
+	})
+	time.Sleep(800 * time.Millisecond)
+	if err := w.capture(dir, "small-window.png"); err != nil {
+		return err
+	}
+	bridge.DoAndWait(func() { w.win.Resize(fyne.NewSize(1280, 820)) })
 	return nil
 }
 

@@ -77,9 +77,9 @@ type trainingTab struct {
 func newTrainingTab(win fyne.Window) *trainingTab {
 	t := &trainingTab{win: win, opts: chartOptions{axis: axisStep, smoothing: 0.6}}
 	// The charts exist before the first redraw request.
-	t.lossChart = newChartView(380, 260)
-	t.accChart = newChartView(380, 260)
-	t.confusion = newChartView(300, 260)
+	t.lossChart = newChartView(240, 170)
+	t.accChart = newChartView(240, 170)
+	t.confusion = newChartView(220, 170)
 	for _, c := range []*chartView{t.lossChart, t.accChart, t.confusion} {
 		c.resized = t.redraw
 	}
@@ -90,7 +90,7 @@ func newTrainingTab(win fyne.Window) *trainingTab {
 		t.setOption(func(o *chartOptions) { o.axis = s })
 	}}
 	t.axis.SetSelected(axisStep)
-	t.logLoss = widget.NewCheck("Log-scale loss", func(on bool) { t.setOption(func(o *chartOptions) { o.logLoss = on }) })
+	t.logLoss = widget.NewCheck("Log loss", func(on bool) { t.setOption(func(o *chartOptions) { o.logLoss = on }) })
 	t.smoothLbl = widget.NewLabel("0.60")
 	t.smoothing = &widget.Slider{Min: 0, Max: 0.99, Step: 0.01, Value: 0.6, OnChanged: func(v float64) {
 		t.smoothLbl.SetText(fmt.Sprintf("%.2f", v))
@@ -129,17 +129,16 @@ func newTrainingTab(win fyne.Window) *trainingTab {
 	t.saveModel = &widget.Button{Text: "Save model…", Icon: theme.DocumentSaveIcon(), OnTapped: t.chooseModelDir}
 	t.saveModel.Disable()
 
-	toolbar := container.NewHBox(
-		widget.NewLabel("x-axis"), t.axis, t.logLoss,
-		widget.NewLabel("Smoothing"), container.NewGridWrap(fyne.NewSize(140, 36), t.smoothing), t.smoothLbl,
-		layoutSpacer(), t.savePlot, t.saveModel,
-	)
+	smoothing := container.NewBorder(nil, nil, widget.NewLabel("Smoothing"), t.smoothLbl, t.smoothing)
+	toolbar := container.NewBorder(nil, nil,
+		container.NewHBox(widget.NewLabel("x-axis"), t.axis, t.logLoss), nil, smoothing)
 	charts := container.NewGridWithColumns(2, t.lossChart, t.accChart)
-	resultsBox := container.NewBorder(container.NewVBox(t.results, t.perClass), nil, nil, nil, t.confusion)
+	resultsBox := container.NewBorder(container.NewVBox(container.NewHBox(t.savePlot, t.saveModel), t.results, t.perClass),
+		nil, nil, nil, t.confusion)
 	bottom := container.NewHSplit(t.table, resultsBox)
 	bottom.Offset = 0.5
 	split := container.NewVSplit(container.NewBorder(nil, t.readout, nil, nil, charts), bottom)
-	split.Offset = 0.55
+	split.Offset = 0.5
 	t.content = container.NewBorder(container.NewVBox(toolbar, t.errorBox), nil, nil, nil, split)
 	return t
 }

@@ -90,7 +90,7 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		w.form.set(training.DefaultConfig())
 	}}
 	sidebar := container.NewVScroll(container.NewPadded(container.NewVBox(w.form.content, widget.NewSeparator(), reset)))
-	sidebar.SetMinSize(fyne.NewSize(350, 0))
+	sidebar.SetMinSize(fyne.NewSize(340, 0))
 
 	w.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Training", theme.MediaPlayIcon(), w.training.content),

@@ -192,6 +192,15 @@ func TestTrainClassifyDraw(t *testing.T) {
 		if wb.training.saveModel.Disabled() {
 			t.Error("Save model is disabled after a run")
 		}
+		// Pointing at the middle of the loss chart reads out its values.
+		c := wb.training.lossChart
+		mid := after.DataRect.Min.Add(after.DataRect.Max).Div(2)
+		scale := c.Size().Width / float32(after.Image.Bounds().Dx())
+		c.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(float32(mid.X)*scale, float32(mid.Y)*scale)}})
+		if got := wb.training.readout.Text; !strings.HasPrefix(got, "step ") || !strings.Contains(got, "train loss") || !strings.Contains(got, "validation after epoch") {
+			t.Errorf("readout under the pointer = %q", got)
+		}
+		c.MouseOut()
 		if wb.classify.noModel.Visible() {
 			t.Error("the Classify tab still says there is no model")
 		}
@@ -360,6 +369,21 @@ func TestDivergedRunShowsError(t *testing.T) {
 		}
 		if wb.controls.train.Disabled() {
 			t.Error("Train is disabled after a failed run: the app must stay usable")
+		}
+	})
+}
+
+// TestFitsSmallScreens checks that every tab fits the smallest window the
+// workbench supports, 1024×700.
+func TestFitsSmallScreens(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() {
+		for i, tab := range wb.tabs.Items {
+			wb.tabs.SelectIndex(i)
+			if m := wb.Content().MinSize(); m.Width > 1024 || m.Height > 700 {
+				t.Errorf("with the %s tab the window needs at least %v×%v, more than 1024×700", tab.Text, m.Width, m.Height)
+			}
 		}
 	})
 }

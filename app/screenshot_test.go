@@ -1,0 +1,45 @@
+package main
+
+import (
+	"image"
+	_ "image/png"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestScreenshots checks the screenshots make screenshot takes of the real
+// window: each exists, has the window's size and shows something.
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("NW_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("run by make screenshot, which sets NW_SCREENSHOTS")
+	}
+	for _, name := range []string{"training-midrun.png", "training.png", "classify.png", "loss-surfaces.png", "runs.png"} {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		img, _, err := image.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		b := img.Bounds()
+		if b.Dx() < 1024 || b.Dy() < 700 {
+			t.Errorf("%s is %dx%d, smaller than the window's minimum 1024x700", name, b.Dx(), b.Dy())
+		}
+		colours := map[[3]uint32]bool{}
+		for y := b.Min.Y; y < b.Max.Y; y += 4 {
+			for x := b.Min.X; x < b.Max.X; x += 4 {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+			}
+		}
+		if len(colours) < 50 {
+			t.Errorf("%s has only %d colours: the window looks blank", name, len(colours))
+		}
+	}
+}
