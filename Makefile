@@ -53,7 +53,7 @@ screenshot: deps build
 
 # Benchmarks quoted in the README.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 3s ./training/...
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./training/... ./plots/
 
 clean:
 	rm -rf bin

@@ -3,7 +3,10 @@ package ui
 import (
 	"fmt"
 	"image"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,7 +76,7 @@ func newClassifyTab(win fyne.Window, k *keys) *classifyTab {
 	noModelText.Wrapping = fyne.TextWrapWord
 	c.noModel = container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), container.NewHBox(train), noModelText)
 
-	open := &widget.Button{Text: "Open image…", Icon: theme.FolderOpenIcon(), OnTapped: c.openImage}
+	open := &widget.Button{Text: "Open images…", Icon: theme.FolderOpenIcon(), OnTapped: c.openImages}
 	load := &widget.Button{Text: "Load model…", Icon: theme.UploadIcon(), OnTapped: c.loadModel}
 	clearAll := &widget.Button{Text: "Clear", Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: func() {
 		c.results.RemoveAll()
@@ -159,6 +162,46 @@ func (c *classifyTab) state() (*training.Model, plots.Theme) {
 }
 
 func (c *classifyTab) close() { c.padWork.Stop() }
+
+// openImages offers to open one image or every image in a folder: Fyne's
+// file dialog picks a single file.
+func (c *classifyTab) openImages() {
+	items := []*fyne.MenuItem{
+		fyne.NewMenuItem("One image…", c.openImage),
+		fyne.NewMenuItem("Every image in a folder…", func() {
+			chooseFolder(c.win, "Classify every image in this folder", func(dir string) {
+				uris, err := imageURIs(dir)
+				if err != nil {
+					showError(c.win, err)
+					return
+				}
+				c.classifyURIs(uris)
+			})
+		}),
+	}
+	widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", items...), c.win.Canvas(), fyne.NewPos(0, 36), c.content)
+}
+
+// imageURIs lists the image files in dir by name (at most maxResults).
+func imageURIs(dir string) ([]fyne.URI, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var uris []fyne.URI
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff":
+			if !e.IsDir() && len(uris) < maxResults {
+				uris = append(uris, storage.NewFileURI(filepath.Join(dir, e.Name())))
+			}
+		}
+	}
+	if len(uris) == 0 {
+		return nil, fmt.Errorf("%s has no images (PNG, JPEG, GIF, BMP, WebP or TIFF files)", dir)
+	}
+	return uris, nil
+}
 
 // openImage asks for an image file to classify.
 func (c *classifyTab) openImage() {

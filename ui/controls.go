@@ -31,6 +31,7 @@ type runControls struct {
 	status             *widget.Label
 	state              runState
 	formValid          bool
+	showingProblem     bool // the status line shows what is wrong with the form
 	content            fyne.CanvasObject
 }
 
@@ -81,12 +82,17 @@ func (c *runControls) setState(s runState) {
 func (c *runControls) setFormValid(valid bool, problem string) {
 	c.formValid = valid
 	c.setState(c.state)
-	if c.state == idle {
-		if valid {
-			c.status.SetText("Ready. Ctrl+Enter trains, Esc stops.")
-		} else {
-			c.status.SetText("Fix the settings first: " + problem)
-		}
+	if c.state != idle {
+		return
+	}
+	switch {
+	case !valid:
+		c.status.SetText("Fix the settings first: " + problem)
+		c.showingProblem = true
+	case c.showingProblem:
+		// Keep a finished run's summary; replace only the complaint.
+		c.status.SetText("Ready. Ctrl+Enter trains, Esc stops.")
+		c.showingProblem = false
 	}
 }
 

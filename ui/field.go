@@ -63,6 +63,3 @@ func (f *field) TypedKey(ev *fyne.KeyEvent) {
 	}
 	f.Entry.TypedKey(ev)
 }
-
-// valid reports whether the field's text passes its validator.
-func (f *field) valid() bool { return f.Validator == nil || f.Validator(f.Text) == nil }

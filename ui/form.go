@@ -88,7 +88,7 @@ func newExperimentForm(k *keys, changed func()) *experimentForm {
 	f.valSplit = newField(k, "0.1", floatCheck(func(c *training.Config, v float64) { c.ValSplit = v }), edit)
 	f.seed = newField(k, "1", func(s string) error {
 		if _, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64); err != nil {
-			return errors.New("seed must be a whole number ≥ 0")
+			return errors.New("must be a whole number ≥ 0")
 		}
 		return nil
 	}, edit)
@@ -175,11 +175,18 @@ func (f *experimentForm) build() fyne.CanvasObject {
 	)
 }
 
+// Errors of text that is not a number at all; the engine's own messages
+// name their setting, these do not.
+var (
+	errNumber = errors.New("must be a number")
+	errWhole  = errors.New("must be a whole number")
+)
+
 func floatCheck(set func(*training.Config, float64)) func(string) error {
 	return func(s string) error {
 		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if err != nil {
-			return errors.New("must be a number")
+			return errNumber
 		}
 		return check(func(c *training.Config) { set(c, v) })
 	}
@@ -189,7 +196,7 @@ func intCheck(set func(*training.Config, int)) func(string) error {
 	return func(s string) error {
 		v, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
-			return errors.New("must be a whole number")
+			return errWhole
 		}
 		return check(func(c *training.Config) { set(c, v) })
 	}
@@ -384,16 +391,23 @@ func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) 
 // problem, naming the setting.
 func (f *experimentForm) config() (training.Config, error) {
 	cfg := training.Config{Dataset: f.spec}
+	// named adds the setting's name to the messages that lack it.
+	named := func(name string, err error) error {
+		if errors.Is(err, errNumber) || errors.Is(err, errWhole) {
+			return fmt.Errorf("%s %w", name, err)
+		}
+		return err
+	}
 	parseF := func(name string, e *field, dst *float64) error {
 		if err := e.Validator(e.Text); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return named(name, err)
 		}
 		*dst, _ = strconv.ParseFloat(strings.TrimSpace(e.Text), 64)
 		return nil
 	}
 	parseI := func(name string, e *field, dst *int) error {
 		if err := e.Validator(e.Text); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return named(name, err)
 		}
 		*dst, _ = strconv.Atoi(strings.TrimSpace(e.Text))
 		return nil
@@ -402,11 +416,11 @@ func (f *experimentForm) config() (training.Config, error) {
 		return cfg, err
 	}
 	cfg.Classes = f.classes.selected()
-	if err := parseF("Validation", f.valSplit, &cfg.ValSplit); err != nil {
+	if err := parseF("validation split", f.valSplit, &cfg.ValSplit); err != nil {
 		return cfg, err
 	}
 	if err := f.seed.Validator(f.seed.Text); err != nil {
-		return cfg, fmt.Errorf("Seed: %w", err)
+		return cfg, fmt.Errorf("seed %w", err)
 	}
 	cfg.Seed, _ = strconv.ParseUint(strings.TrimSpace(f.seed.Text), 10, 64)
 	layers, err := f.layers.layers()
@@ -416,35 +430,35 @@ func (f *experimentForm) config() (training.Config, error) {
 	cfg.Hidden = layers
 	cfg.Loss = lossNames[f.loss.Selected]
 	cfg.Optimizer = optim.Kind(f.optimizer.Selected)
-	if err := parseF("Learning rate", f.lr, &cfg.LR); err != nil {
+	if err := parseF("learning rate", f.lr, &cfg.LR); err != nil {
 		return cfg, err
 	}
 	cfg.Momentum = 0.9
-	if err := parseF("Momentum", f.momentum, &cfg.Momentum); err != nil && cfg.Optimizer.UsesMomentum() {
+	if err := parseF("momentum", f.momentum, &cfg.Momentum); err != nil && cfg.Optimizer.UsesMomentum() {
 		return cfg, err
 	}
-	if err := parseI("Batch size", f.batch, &cfg.Batch); err != nil {
+	if err := parseI("batch size", f.batch, &cfg.Batch); err != nil {
 		return cfg, err
 	}
-	if err := parseI("Epochs", f.epochs, &cfg.Epochs); err != nil {
+	if err := parseI("epochs", f.epochs, &cfg.Epochs); err != nil {
 		return cfg, err
 	}
-	if err := parseF("Weight decay", f.weightDecay, &cfg.WeightDecay); err != nil {
+	if err := parseF("weight decay", f.weightDecay, &cfg.WeightDecay); err != nil {
 		return cfg, err
 	}
 	cfg.Augment.Flip = f.flip.Checked
 	if f.rotateOn.Checked {
-		if err := parseF("Rotation", f.rotate, &cfg.Augment.Rotate); err != nil {
+		if err := parseF("rotation", f.rotate, &cfg.Augment.Rotate); err != nil {
 			return cfg, err
 		}
 	}
 	if f.shiftOn.Checked {
-		if err := parseI("Shift", f.shift, &cfg.Augment.Shift); err != nil {
+		if err := parseI("shift", f.shift, &cfg.Augment.Shift); err != nil {
 			return cfg, err
 		}
 	}
 	if f.noiseOn.Checked {
-		if err := parseF("Noise", f.noise, &cfg.Augment.Noise); err != nil {
+		if err := parseF("noise", f.noise, &cfg.Augment.Noise); err != nil {
 			return cfg, err
 		}
 	}
@@ -549,9 +563,9 @@ func (p *classPicker) err() error {
 		if p.status.Importance == widget.DangerImportance {
 			return errors.New(p.status.Text)
 		}
-		return errors.New("Classes: the dataset is still being read")
+		return errors.New("classes: the dataset is still being read")
 	case p.count() < 2:
-		return fmt.Errorf("Classes: tick at least 2 (%d ticked)", p.count())
+		return fmt.Errorf("classes: tick at least 2 (%d ticked)", p.count())
 	}
 	return nil
 }

@@ -72,7 +72,7 @@ func activationNames() []string {
 func validWidth(s string) error {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
-		return fmt.Errorf("width must be a whole number")
+		return errWhole
 	}
 	return check(func(c *training.Config) { c.Hidden = []nn.Layer{{Width: n, Activation: nn.ReLU}} })
 }

@@ -7,10 +7,14 @@ import (
 )
 
 // record is what a run has reported so far. The goroutine reading the
-// run's events writes it; the chart renderer reads snapshots of it. Both
-// go through mu.
+// run's events writes it; the chart renderer reads snapshots of it.
 type record struct {
-	mu      sync.Mutex
+	mu   sync.Mutex // guards data
+	data snapshot
+}
+
+// snapshot is a copy of a record that the renderer and the UI own.
+type snapshot struct {
 	cfg     training.Config
 	classes []string
 	// per batch: the x coordinates in the three units and the values
@@ -24,63 +28,56 @@ type record struct {
 }
 
 func newRecord(cfg training.Config, classes []string) *record {
-	return &record{cfg: cfg, classes: classes}
+	return &record{data: snapshot{cfg: cfg, classes: classes}}
+}
+
+// setClasses records the class names once the data is loaded.
+func (r *record) setClasses(classes []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.data.classes = classes
 }
 
 // add records one event.
 func (r *record) add(ev training.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	d := &r.data
 	switch e := ev.(type) {
 	case *training.BatchEvent:
-		r.progress = e.Progress
-		r.step = append(r.step, float64(e.Step))
-		r.epoch = append(r.epoch, float64(e.Step)/float64(e.Batches))
-		r.secs = append(r.secs, e.Elapsed.Seconds())
-		r.loss = append(r.loss, e.Loss)
-		r.acc = append(r.acc, e.Accuracy)
+		d.progress = e.Progress
+		d.step = append(d.step, float64(e.Step))
+		d.epoch = append(d.epoch, float64(e.Step)/float64(e.Batches))
+		d.secs = append(d.secs, e.Elapsed.Seconds())
+		d.loss = append(d.loss, e.Loss)
+		d.acc = append(d.acc, e.Accuracy)
 	case *training.EpochEvent:
-		r.progress = e.Progress
-		r.history = append(r.history, e.Summary)
+		d.progress = e.Progress
+		d.history = append(d.history, e.Summary)
 		if e.Summary.Val.N > 0 {
-			r.vStep = append(r.vStep, float64(e.Step))
-			r.vEpoch = append(r.vEpoch, float64(e.Summary.Epoch))
-			r.vSecs = append(r.vSecs, e.Elapsed.Seconds())
-			r.vLoss = append(r.vLoss, e.Summary.Val.Loss)
-			r.vAcc = append(r.vAcc, e.Summary.Val.Accuracy)
+			d.vStep = append(d.vStep, float64(e.Step))
+			d.vEpoch = append(d.vEpoch, float64(e.Summary.Epoch))
+			d.vSecs = append(d.vSecs, e.Elapsed.Seconds())
+			d.vLoss = append(d.vLoss, e.Summary.Val.Loss)
+			d.vAcc = append(d.vAcc, e.Summary.Val.Accuracy)
 		}
 	case *training.DoneEvent:
-		r.progress = e.Progress
-		r.done = e
+		d.progress, d.done = e.Progress, e
 	case *training.ErrorEvent:
-		r.progress = e.Progress
-		r.failed = e
+		d.progress, d.failed = e.Progress, e
 	}
 }
 
-// snapshot is a copy of a record that the renderer and the UI own.
-type snapshot struct {
-	cfg                               training.Config
-	classes                           []string
-	step, epoch, secs, loss, acc      []float64
-	vStep, vEpoch, vSecs, vLoss, vAcc []float64
-	history                           []training.EpochSummary
-	progress                          training.Progress
-	done                              *training.DoneEvent
-	failed                            *training.ErrorEvent
-}
-
+// snapshot copies the record.
 func (r *record) snapshot() *snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c := func(v []float64) []float64 { return append([]float64(nil), v...) }
-	return &snapshot{
-		cfg: r.cfg, classes: r.classes,
-		step: c(r.step), epoch: c(r.epoch), secs: c(r.secs), loss: c(r.loss), acc: c(r.acc),
-		vStep: c(r.vStep), vEpoch: c(r.vEpoch), vSecs: c(r.vSecs), vLoss: c(r.vLoss), vAcc: c(r.vAcc),
-		history:  append([]training.EpochSummary(nil), r.history...),
-		progress: r.progress, done: r.done, failed: r.failed,
+	s := r.data
+	for _, v := range []*[]float64{&s.step, &s.epoch, &s.secs, &s.loss, &s.acc, &s.vStep, &s.vEpoch, &s.vSecs, &s.vLoss, &s.vAcc} {
+		*v = append([]float64(nil), *v...)
 	}
+	s.history = append([]training.EpochSummary(nil), s.history...)
+	return &s
 }
 
 // x returns the batch and validation x coordinates in the chosen unit.

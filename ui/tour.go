@@ -90,6 +90,22 @@ func (w *Workbench) Tour(dir string) error {
 	if err := w.capture(dir, "classify.png"); err != nil {
 		return err
 	}
+	// The augmentation preview.
+	bridge.DoAndWait(func() {
+		w.form.rotateOn.SetChecked(true)
+		w.form.shiftOn.SetChecked(true)
+		w.form.noiseOn.SetChecked(true)
+		w.previewAugment()
+	})
+	time.Sleep(1500 * time.Millisecond)
+	if err := w.capture(dir, "augment-preview.png"); err != nil {
+		return err
+	}
+	bridge.DoAndWait(func() {
+		if top := w.win.Canvas().Overlays().Top(); top != nil {
+			w.win.Canvas().Overlays().Remove(top)
+		}
+	})
 	for i, name := range map[int]string{2: "loss-surfaces.png", 3: "runs.png"} {
 		bridge.DoAndWait(func() { w.tabs.SelectIndex(i) })
 		time.Sleep(400 * time.Millisecond)

@@ -284,9 +284,7 @@ func (w *Workbench) runExperiment(ctx context.Context, cfg training.Config, rec 
 		})
 		return
 	}
-	rec.mu.Lock()
-	rec.classes = data.Classes
-	rec.mu.Unlock()
+	rec.setClasses(data.Classes)
 	w.mu.Lock()
 	w.run = run
 	w.mu.Unlock()

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"image"
 	"os"
 	"path/filepath"
@@ -384,6 +385,52 @@ func TestFitsSmallScreens(t *testing.T) {
 			if m := wb.Content().MinSize(); m.Width > 1024 || m.Height > 700 {
 				t.Errorf("with the %s tab the window needs at least %v×%v, more than 1024×700", tab.Text, m.Width, m.Height)
 			}
+		}
+	})
+}
+
+// TestImageFolderSource picks an image folder as the dataset: its classes
+// are listed once it has been read, and the preview shows its samples.
+func TestImageFolderSource(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, win := newTestWorkbench(t, a)
+	dir := t.TempDir()
+	for _, class := range []string{"circles", "fives"} {
+		os.MkdirAll(filepath.Join(dir, class), 0o755)
+		for i := range 6 {
+			img := photoEight()
+			if class == "fives" {
+				img = whiteFive()
+			}
+			if err := writePNG(filepath.Join(dir, class, fmt.Sprintf("%d.png", i)), img); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	onUI(func() { wb.form.setSource("folder:" + dir) })
+	wb.settle()
+	onUI(func() {
+		if got := wb.form.classes.names; len(got) != 2 || got[0] != "circles" || got[1] != "fives" {
+			t.Errorf("classes listed for the folder = %v, want [circles fives]", got)
+		}
+		if wb.controls.train.Disabled() {
+			t.Errorf("Train disabled with a readable folder: %s", wb.controls.status.Text)
+		}
+		wb.form.batch.SetText("4")
+		wb.previewAugment()
+	})
+	wb.settle()
+	onUI(func() {
+		if len(win.Canvas().Overlays().List()) == 0 {
+			t.Error("Preview showed no dialog")
+		}
+	})
+	// A folder that is not a dataset says why in the class picker.
+	onUI(func() { wb.form.setSource("folder:" + filepath.Join(dir, "circles")) })
+	wb.settle()
+	onUI(func() {
+		if !strings.Contains(wb.form.classes.status.Text, "class folders") || !wb.controls.train.Disabled() {
+			t.Errorf("a folder without class folders: message %q, Train disabled %v", wb.form.classes.status.Text, wb.controls.train.Disabled())
 		}
 	})
 }
