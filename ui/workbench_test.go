@@ -434,3 +434,25 @@ func TestImageFolderSource(t *testing.T) {
 		}
 	})
 }
+
+// TestCloseDuringRun checks that closing the window stops a run and ends
+// every goroutine the window started.
+func TestCloseDuringRun(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() {
+		wb.form.epochs.SetText("1000")
+		test.Tap(wb.controls.train)
+	})
+	waitRunning(t, wb)
+	closed := make(chan struct{})
+	go func() {
+		wb.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return during a run")
+	}
+}
