@@ -12,13 +12,18 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/training/dataset"
+	"github.com/neuralworkbench/workbench/training/openblas"
 	"github.com/neuralworkbench/workbench/ui/bridge"
 )
+
+// Version is the release, as in FyneApp.toml.
+const Version = "0.1.0"
 
 // prefExperiment is the preference key holding the form's settings, as
 // the JSON of training.Config (the command line's --config format).
@@ -102,7 +107,8 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 			"Every run you train, kept with its settings and curves, to compare runs and architectures side by side "+
 				"and to export a model to PyTorch.")),
 	)
-	main := container.NewBorder(container.NewPadded(w.controls.content), nil, nil, nil, w.tabs)
+	about := &widget.Button{Icon: theme.InfoIcon(), Importance: widget.LowImportance, OnTapped: w.showAbout}
+	main := container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, about, w.controls.content)), nil, nil, nil, w.tabs)
 	split := container.NewHSplit(sidebar, main)
 	split.Offset = 0.28
 	w.content = split
@@ -119,6 +125,25 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	a.Settings().AddListener(func(fyne.Settings) { w.followTheme() })
 	w.formChanged()
 	return w
+}
+
+// showAbout names the app, the BLAS in use and the data's authors.
+func (w *Workbench) showAbout() {
+	version := w.app.Metadata().Version // set by fyne build from FyneApp.toml
+	if version == "" {
+		version = Version
+	}
+	text := fmt.Sprintf("Neural Workbench %s\n\n"+
+		"Train small image classifiers and see why they work.\n\n"+
+		"Matrix products: %s.\n\n"+
+		"Built-in data: the MNIST database of handwritten digits by Yann LeCun, Corinna Cortes "+
+		"and Christopher J. C. Burges, licensed under Creative Commons Attribution-Share Alike 3.0.\n\n"+
+		"Made with Fyne, gorgonia and gonum/plot. MIT licence.", version, openblas.Load())
+	label := widget.NewLabel(text)
+	label.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom("About Neural Workbench", "Close", label, w.win)
+	d.Resize(fyne.NewSize(480, 320))
+	d.Show()
 }
 
 // Content is the window's content.
