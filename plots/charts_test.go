@@ -391,13 +391,7 @@ var (
 // simulate returns c as seen with the deficiency m, in CIE L*a*b*.
 func simulate(m [3][3]float64, c color.Color) [3]float64 {
 	n := color.NRGBAModel.Convert(c).(color.NRGBA)
-	lin := func(v uint8) float64 {
-		s := float64(v) / 255
-		if s <= 0.04045 {
-			return s / 12.92
-		}
-		return math.Pow((s+0.055)/1.055, 2.4)
-	}
+	lin := linear
 	in := [3]float64{lin(n.R), lin(n.G), lin(n.B)}
 	var rgb [3]float64
 	for i := range 3 {
