@@ -53,7 +53,8 @@ type Workbench struct {
 	model    *training.Model
 	datasets map[string]*dataset.Dataset // every class of each source loaded, by source and seed
 	closed   bool
-	workers  sync.WaitGroup // goroutines started by the window
+	runs     sync.WaitGroup // training runs, which Close stops and waits for
+	loads    sync.WaitGroup // dataset reads, which cannot be cancelled and Close does not wait for
 }
 
 // New builds the workbench in win, restoring the last settings from the
@@ -222,7 +223,7 @@ func (w *Workbench) listClasses(spec string) {
 	if cfg, err := w.form.config(); err == nil {
 		seed = cfg.Seed
 	}
-	w.goWork(func() {
+	w.goWork(&w.loads, func() {
 		ds, err := w.load(spec, seed)
 		bridge.Do(func() {
 			if w.form.spec != spec {
@@ -239,16 +240,16 @@ func (w *Workbench) listClasses(spec string) {
 	})
 }
 
-// goWork runs f on a goroutine the window waits for when it closes.
-func (w *Workbench) goWork(f func()) bool {
+// goWork runs f on a goroutine counted in wg, unless the window is closed.
+func (w *Workbench) goWork(wg *sync.WaitGroup, f func()) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return false
 	}
-	w.workers.Add(1)
+	wg.Add(1)
 	go func() {
-		defer w.workers.Done()
+		defer wg.Done()
 		f()
 	}()
 	return true
@@ -273,7 +274,7 @@ func (w *Workbench) Train() {
 	w.controls.setState(preparing)
 	w.training.start(rec)
 	w.tabs.SelectIndex(0)
-	if !w.goWork(func() { w.runExperiment(ctx, cfg, rec) }) {
+	if !w.goWork(&w.runs, func() { w.runExperiment(ctx, cfg, rec) }) {
 		cancel()
 	}
 }
@@ -424,14 +425,17 @@ func (w *Workbench) Dropped(_ fyne.Position, uris []fyne.URI) {
 // runs, loads, redraws and classifications. Tests call it before reading
 // widgets, which workers may otherwise be changing.
 func (w *Workbench) settle() {
-	w.workers.Wait()
+	w.runs.Wait()
+	w.loads.Wait()
 	w.training.throttle.Wait()
 	w.classify.padWork.Wait()
-	w.workers.Wait()
+	w.runs.Wait()
 }
 
-// Close stops any run and waits for the window's goroutines; call it
-// before the window closes.
+// Close stops any run and waits for it to end; call it before the window
+// closes. It does not wait for a dataset being read (a large image folder
+// can take long and cannot be interrupted): that goroutine only hands its
+// result to the UI, which is then gone.
 func (w *Workbench) Close() {
 	w.mu.Lock()
 	w.closed = true
@@ -440,7 +444,7 @@ func (w *Workbench) Close() {
 	if cancel != nil {
 		cancel()
 	}
-	w.workers.Wait()
+	w.runs.Wait()
 	w.classify.close()
 	w.training.close()
 }
