@@ -19,7 +19,12 @@ import (
 // Model is a trained classifier: the network, the names of its classes and
 // the normalisation its inputs need. It is safe for concurrent use.
 type Model struct {
-	Net     *nn.Model
+	Net *nn.Model
+	// Init holds the weights the network started training from, when
+	// known (a run's model, or a saved one with init.safetensors); the
+	// loss landscape's interpolation runs from them to Net's. Nothing
+	// changes it after the run.
+	Init    *nn.Model
 	Classes []string
 	Stats   imageproc.Stats
 	// Config is the experiment that trained the model.
@@ -34,6 +39,7 @@ type Model struct {
 // Files a saved model consists of.
 const (
 	WeightsFile = "model.safetensors"
+	InitFile    = "init.safetensors"
 	ConfigFile  = "config.json"
 )
 
@@ -121,22 +127,33 @@ func (m *Model) Save(dir string) error {
 		metaMean:   strconv.FormatFloat(m.Stats.Mean, 'g', -1, 64),
 		metaStd:    strconv.FormatFloat(m.Stats.Std, 'g', -1, 64),
 	}
-	tensors := make([]safetensors.Tensor, len(m.Net.Params))
-	for i, p := range m.Net.Params {
-		tensors[i] = safetensors.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Data}
-	}
-	var buf bytes.Buffer
-	if err := safetensors.Write(&buf, tensors, meta); err != nil {
+	if err := writeWeights(filepath.Join(dir, WeightsFile), m.Net, meta); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(dir, WeightsFile), buf.Bytes()); err != nil {
-		return err
+	if m.Init != nil {
+		if err := writeWeights(filepath.Join(dir, InitFile), m.Init, meta); err != nil {
+			return err
+		}
 	}
 	cfg, err := json.MarshalIndent(m.Config, "", "  ")
 	if err != nil {
 		return err
 	}
 	return writeFile(filepath.Join(dir, ConfigFile), append(cfg, '\n'))
+}
+
+// writeWeights writes a network's tensors as a safetensors file with the
+// given metadata.
+func writeWeights(path string, net *nn.Model, meta map[string]string) error {
+	tensors := make([]safetensors.Tensor, len(net.Params))
+	for i, p := range net.Params {
+		tensors[i] = safetensors.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Data}
+	}
+	var buf bytes.Buffer
+	if err := safetensors.Write(&buf, tensors, meta); err != nil {
+		return err
+	}
+	return writeFile(path, buf.Bytes())
 }
 
 // writeFile replaces path atomically, so that a crash never leaves half a
@@ -159,7 +176,9 @@ func writeFile(path string, data []byte) error {
 }
 
 // LoadModel reads a model saved by Save. path is the model's directory or
-// its .safetensors file; config.json is read when present beside it.
+// its .safetensors file; config.json is read when present beside it, and
+// so is init.safetensors, the initial weights, when the model's file is
+// model.safetensors.
 func LoadModel(path string) (*Model, error) {
 	weights := path
 	if st, err := os.Stat(path); err != nil {
@@ -167,26 +186,27 @@ func LoadModel(path string) (*Model, error) {
 	} else if st.IsDir() {
 		weights = filepath.Join(path, WeightsFile)
 	}
-	f, err := os.Open(weights)
-	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", path, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	tensors, meta, err := safetensors.Read(f, st.Size())
+	m, err := readWeights(weights)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", weights, err)
 	}
-	m, err := modelFromTensors(tensors, meta)
-	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", weights, err)
+	dir := filepath.Dir(weights)
+	if filepath.Base(weights) == WeightsFile {
+		initPath := filepath.Join(dir, InitFile)
+		init, err := readWeights(initPath)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("model %s: %w", initPath, err)
+		case init.Net.Spec.String() != m.Net.Spec.String() || fmt.Sprint(init.Net.Spec) != fmt.Sprint(m.Net.Spec):
+			return nil, fmt.Errorf("model %s: the initial weights are of a %s network, the model a %s one", initPath, init.Net.Spec, m.Net.Spec)
+		default:
+			m.Init = init.Net
+		}
 	}
 	m.Config = DefaultConfig()
 	m.Config.Hidden = m.Net.Spec.Hidden
-	cfgPath := filepath.Join(filepath.Dir(weights), ConfigFile)
+	cfgPath := filepath.Join(dir, ConfigFile)
 	if b, err := os.ReadFile(cfgPath); err == nil {
 		if err := json.Unmarshal(b, &m.Config); err != nil {
 			return nil, fmt.Errorf("model %s: %s: %w", path, ConfigFile, err)
@@ -196,6 +216,24 @@ func LoadModel(path string) (*Model, error) {
 	}
 	m.Source = m.Config.Dataset
 	return m, nil
+}
+
+// readWeights reads one safetensors file written by Save.
+func readWeights(path string) (*Model, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	tensors, meta, err := safetensors.Read(f, st.Size())
+	if err != nil {
+		return nil, err
+	}
+	return modelFromTensors(tensors, meta)
 }
 
 func modelFromTensors(tensors []safetensors.Tensor, meta map[string]string) (*Model, error) {

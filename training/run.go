@@ -25,6 +25,7 @@ type Run struct {
 	cfg     Config
 	data    *Data
 	model   *nn.Model
+	init    *nn.Model // the weights before the first step
 	train   *nn.Net
 	opt     *optim.Optimizer
 	backup  [][]float32 // the weights before the latest update
@@ -70,7 +71,7 @@ func Start(ctx context.Context, cfg Config, data *Data) (*Run, error) {
 		events: make(chan Event, eventBuffer),
 		done:   make(chan struct{}),
 		cancel: cancel,
-		cfg:    cfg, data: data, model: model, train: train, opt: opt, backup: backup,
+		cfg:    cfg, data: data, model: model, init: model.Clone(), train: train, opt: opt, backup: backup,
 	}
 	go r.loop(ctx)
 	return r, nil
@@ -310,6 +311,7 @@ func (r *Run) restoreBackup() {
 func (r *Run) snapshot() *Model {
 	return &Model{
 		Net:     r.model.Clone(),
+		Init:    r.init,
 		Classes: append([]string(nil), r.data.Classes...),
 		Stats:   r.data.Stats,
 		Config:  r.cfg,

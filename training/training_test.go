@@ -375,9 +375,34 @@ func TestModelSaveLoad(t *testing.T) {
 			t.Fatalf("sample %d: saved model predicts %v, loaded %v", i, a, b)
 		}
 	}
+	// The initial weights are kept: those the seed draws, saved beside
+	// the model and loaded back.
+	fresh, err := nn.New(cfg.Spec(len(data.Classes)), cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Model.Init == nil || loaded.Init == nil {
+		t.Fatalf("initial weights: run's %v, loaded %v; want both", done.Model.Init != nil, loaded.Init != nil)
+	}
+	if !reflect.DeepEqual(done.Model.Init.Params, fresh.Params) || !reflect.DeepEqual(loaded.Init.Params, fresh.Params) {
+		t.Errorf("the initial weights kept are not the seed's initial weights")
+	}
+	if reflect.DeepEqual(loaded.Init.Params, loaded.Net.Params) {
+		t.Errorf("the initial weights equal the trained ones")
+	}
 	// The weights file alone loads too.
 	if _, err := LoadModel(filepath.Join(dir, WeightsFile)); err != nil {
 		t.Errorf("LoadModel(model.safetensors) = %v", err)
+	}
+	// Initial weights of another architecture are refused.
+	other := &Model{Net: fresh, Classes: done.Model.Classes, Stats: done.Model.Stats, Config: done.Model.Config}
+	other.Init, _ = nn.New(nn.Spec{Inputs: 784, Hidden: []nn.Layer{{Width: 4, Activation: nn.ReLU}}, Classes: 3}, 1)
+	odd := t.TempDir()
+	if err := other.Save(odd); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadModel(odd); err == nil || !strings.Contains(err.Error(), InitFile) {
+		t.Errorf("LoadModel with mismatched initial weights = %v, want an error naming %s", err, InitFile)
 	}
 	// A corrupt file gives an error naming it.
 	bad := filepath.Join(t.TempDir(), "model.safetensors")

@@ -56,6 +56,9 @@ func activationList() string {
 	return strings.Join(names, ", ")
 }
 
+// Apply writes act(z) into h, as the network's hidden layers compute it.
+func (a Activation) Apply(h, z []float32) { a.forward(h, z) }
+
 // forward writes act(z) into h.
 func (a Activation) forward(h, z []float32) {
 	switch a {

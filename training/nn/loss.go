@@ -66,6 +66,11 @@ func softmaxRow(p, z []float32) (logSumExp float64) {
 	return m + math.Log(sum)
 }
 
+// Mean returns the mean loss of logits z against one-hot targets y (both
+// rows of c values) exactly as the network's loss node computes it, and
+// leaves the softmax probabilities in p.
+func (l Loss) Mean(p, z, y []float32, c int) float64 { return l.value(p, z, y, c) }
+
 // value computes the mean loss of logits z against targets y (both N×c)
 // and leaves the softmax probabilities in p.
 func (l Loss) value(p, z, y []float32, c int) float64 {
