@@ -2,7 +2,10 @@ package plots
 
 import (
 	"fmt"
+	"image/color"
 	"testing"
+
+	"gonum.org/v1/plot/plotter"
 )
 
 // The GUI re-renders the loss and accuracy charts up to five times a second
@@ -69,5 +72,51 @@ func BenchmarkThin(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Thin(steps, loss, 500)
+	}
+}
+
+// The loss-surface lab redraws its heat maps while a slider moves and an
+// animation plays, so Heatmap+Render must stay well under 30 ms at the
+// GUI's 460×340 for a 101×101 grid.
+
+var heatmapSize = Size{Width: 460, Height: 340, DPI: 96}
+
+// BenchmarkHeatmap builds and renders a loss surface of 101×101 samples
+// with 10 contour lines, a 60-point descent path and two markers.
+func BenchmarkHeatmap(b *testing.B) {
+	g, paths, minimum := lossSurface(101, 101)
+	opts := HeatmapOptions{
+		Title: "Loss surface", XLabel: "w", YLabel: "b", ZLabel: "mean loss",
+		Contours: 10, Paths: paths[:1],
+		Markers: []Marker{minimum, {Label: "trained", X: 0, Y: 0}},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := Heatmap(g, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Render(p, heatmapSize); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHeatmapGonumCells renders the same grid with gonum/plot's
+// HeatMap, one polygon per cell, for comparison: the reason Heatmap draws
+// an image instead.
+func BenchmarkHeatmapGonumCells(b *testing.B) {
+	g, _, _ := lossSurface(101, 101)
+	colors := make([]color.Color, lutSize)
+	for i := range colors {
+		colors[i] = viridisColor(float64(i) / (lutSize - 1))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p := LightTheme().newPlot("Loss surface", "w", "b")
+		p.Add(plotter.NewHeatMap(g.XYZ(), heatColors{colors: colors}))
+		if _, err := Render(p, heatmapSize); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -1,5 +1,7 @@
 // Package plots draws the workbench's charts with gonum/plot: training
-// curves, class-probability bars and confusion matrices.
+// curves, class-probability bars, confusion matrices and heat maps of a
+// function over a grid (a loss surface, a convexity map), with contours,
+// a colour bar and descent paths.
 //
 // It knows nothing of the GUI or of the training engine: it takes plain
 // slices, builds a *plot.Plot styled with a light or dark Theme, and either
@@ -11,7 +13,12 @@
 // mistake) and draws an empty chart with its title and axes when there is
 // nothing to draw. Bars and Confusion, whose input is a finished result,
 // return an error for empty input, mismatched lengths, NaN or Inf, as
-// gonum/plot's New* functions do.
+// gonum/plot's New* functions do. Heatmap returns an error for a malformed
+// grid (too few x or y values, ones that are not finite and strictly
+// increasing, a Z of the wrong length), a path whose X and Y differ in
+// length or an option out of its range, but not for NaN or Inf in Z, which
+// it draws as "no data" (a diverged loss is data too), nor for non-finite
+// path points, which it drops as Curves does.
 //
 // Building a plot and rendering it are safe to do from any goroutine; a GUI
 // is expected to call Curves and Render off its UI goroutine and swap the

@@ -8,7 +8,6 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -263,28 +262,11 @@ func Save(p *plot.Plot, path string, size Size) error {
 		return fmt.Errorf("plots: cannot save %s: extension %q is not one of .png, .svg", path, ext)
 	}
 
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("plots: saving %s: %w", path, err)
-	}
-	tmp := f.Name()
-	err = f.Chmod(0o644) // as os.Create would leave it under the usual umask
-	bw := bufio.NewWriter(f)
-	if err == nil {
-		err = write(bw)
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("plots: saving %s: %w", path, err)
-	}
-	return nil
+	return writeAtomic(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
 }

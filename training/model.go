@@ -8,9 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
+	"github.com/neuralworkbench/workbench/training/dataset"
 	"github.com/neuralworkbench/workbench/training/imageproc"
 	"github.com/neuralworkbench/workbench/training/nn"
 	"github.com/neuralworkbench/workbench/training/safetensors"
@@ -216,6 +219,30 @@ func LoadModel(path string) (*Model, error) {
 	}
 	m.Source = m.Config.Dataset
 	return m, nil
+}
+
+// TestSplit returns the test set of the data the model was trained on:
+// its dataset and seed (as its config records them), loaded with every
+// class by open, then restricted to the model's classes. It is the set
+// whose loss the run reported.
+func (m *Model) TestSplit(open func(spec string, seed uint64) (*dataset.Dataset, error)) (*dataset.Split, error) {
+	all, err := open(m.Config.Dataset, m.Config.Seed)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := all.Select(m.Classes)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(ds.Classes, m.Classes) {
+		return nil, fmt.Errorf("%s has the classes %s, the model %s", ds.Source, strings.Join(ds.Classes, ","), strings.Join(m.Classes, ","))
+	}
+	return ds.Test, nil
+}
+
+// OpenAll opens a data source with every class, for TestSplit.
+func OpenAll(spec string, seed uint64) (*dataset.Dataset, error) {
+	return dataset.Open(spec, nil, seed)
 }
 
 // readWeights reads one safetensors file written by Save.

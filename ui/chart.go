@@ -26,6 +26,9 @@ type chartView struct {
 	// resized is called on the UI goroutine when the view changes size,
 	// so that the owner renders again at the new size.
 	resized func()
+	// tapped, when set, is called on the UI goroutine with the data
+	// coordinates of a tap inside the plotting area.
+	tapped func(x, y float64)
 
 	mu    sync.Mutex // guards size and chart
 	size  plots.Size // in device pixels
@@ -89,16 +92,32 @@ func (c *chartView) MouseMoved(ev *desktop.MouseEvent) { c.pointAt(ev.Position) 
 
 // pointAt reports the data x under a position in the view.
 func (c *chartView) pointAt(pos fyne.Position) {
+	if x, _, ok := c.dataAt(pos); ok || c.current() != nil {
+		c.report(x, ok)
+	}
+}
+
+// dataAt returns the data coordinates under a position in the view.
+func (c *chartView) dataAt(pos fyne.Position) (x, y float64, ok bool) {
 	ch := c.current()
 	size := c.Size()
 	if ch == nil || size.Width == 0 || size.Height == 0 {
-		return
+		return 0, 0, false
 	}
 	b := ch.Image.Bounds()
 	px := float64(pos.X) * float64(b.Dx()) / float64(size.Width)
 	py := float64(pos.Y) * float64(b.Dy()) / float64(size.Height)
-	x, _, ok := ch.DataAt(px, py)
-	c.report(x, ok)
+	return ch.DataAt(px, py)
+}
+
+// Tapped reports a tap's data coordinates to the owner.
+func (c *chartView) Tapped(ev *fyne.PointEvent) {
+	if c.tapped == nil {
+		return
+	}
+	if x, y, ok := c.dataAt(ev.Position); ok {
+		c.tapped(x, y)
+	}
 }
 
 func (c *chartView) report(x float64, ok bool) {
@@ -107,4 +126,7 @@ func (c *chartView) report(x float64, ok bool) {
 	}
 }
 
-var _ desktop.Hoverable = (*chartView)(nil)
+var (
+	_ desktop.Hoverable = (*chartView)(nil)
+	_ fyne.Tappable     = (*chartView)(nil)
+)

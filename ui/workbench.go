@@ -39,7 +39,10 @@ type Workbench struct {
 	controls *runControls
 	training *trainingTab
 	classify *classifyTab
+	lesson   *lessonTab
+	terrain  *landscapeTab
 	tabs     *container.AppTabs
+	labTabs  *container.AppTabs // the Loss surfaces tab's lesson and landscape
 	content  fyne.CanvasObject
 
 	// OnRunEnded, when set, is called on the UI goroutine after a run has
@@ -69,6 +72,13 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	w.classify = newClassifyTab(win, &w.keys)
 	w.classify.onTrain = w.Train
 	w.classify.onLoaded = w.setModel
+	w.lesson = newLessonTab(win, w.load)
+	w.terrain = newLandscapeTab(win)
+	w.terrain.model = w.currentModel
+	w.terrain.load = w.load
+	w.terrain.prepare = w.prepare
+	w.terrain.formConfig = func() (training.Config, error) { return w.form.config() }
+	w.terrain.goWork = func(f func()) bool { return w.goWork(&w.runs, f) }
 
 	w.form = newExperimentForm(&w.keys, func() {
 		if w.form != nil { // not while the form is being built
@@ -98,12 +108,14 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	sidebar := container.NewVScroll(container.NewPadded(container.NewVBox(w.form.content, widget.NewSeparator(), reset)))
 	sidebar.SetMinSize(fyne.NewSize(340, 0))
 
+	w.labTabs = container.NewAppTabs(
+		container.NewTabItem("Logistic regression: CE against MSE", w.lesson.content),
+		container.NewTabItem("Trained network's landscape", w.terrain.content),
+	)
 	w.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Training", theme.MediaPlayIcon(), w.training.content),
 		container.NewTabItemWithIcon("Classify", theme.SearchIcon(), w.classify.content),
-		container.NewTabItemWithIcon("Loss surfaces", theme.GridIcon(), comingSoon("Loss surfaces",
-			"Why cross-entropy beats MSE for logistic regression: the two losses' surfaces over the weights, "+
-				"their gradients and convexity maps, and the loss landscape around the network you trained.")),
+		container.NewTabItemWithIcon("Loss surfaces", theme.GridIcon(), w.labTabs),
 		container.NewTabItemWithIcon("Runs", theme.ListIcon(), comingSoon("Runs",
 			"Every run you train, kept with its settings and curves, to compare runs and architectures side by side "+
 				"and to export a model to PyTorch.")),
@@ -164,6 +176,8 @@ func (w *Workbench) followTheme() {
 	dark := w.app.Settings().ThemeVariant() == theme.VariantDark
 	w.training.setDark(dark)
 	w.classify.setDark(dark)
+	w.lesson.setDark(dark)
+	w.terrain.setDark(dark)
 }
 
 // restore loads the saved settings, falling back to the defaults when
@@ -195,6 +209,7 @@ func (w *Workbench) formChanged() {
 		if b, err := json.Marshal(cfg); err == nil {
 			w.app.Preferences().SetString(prefExperiment, string(b))
 		}
+		w.lesson.setSource(cfg.Dataset, cfg.Seed)
 	}
 }
 
@@ -378,6 +393,7 @@ func (w *Workbench) setModel(m *training.Model, description string) {
 	w.model = m
 	w.mu.Unlock()
 	w.classify.setModel(m, description)
+	w.terrain.modelChanged(description)
 }
 
 func (w *Workbench) currentModel() *training.Model {
@@ -429,6 +445,9 @@ func (w *Workbench) settle() {
 	w.loads.Wait()
 	w.training.throttle.Wait()
 	w.classify.padWork.Wait()
+	w.lesson.work.Wait()
+	w.lesson.throttle.Wait()
+	w.terrain.throttle.Wait()
 	w.runs.Wait()
 }
 
@@ -444,7 +463,10 @@ func (w *Workbench) Close() {
 	if cancel != nil {
 		cancel()
 	}
+	w.terrain.stop()
 	w.runs.Wait()
 	w.classify.close()
 	w.training.close()
+	w.lesson.close()
+	w.terrain.close()
 }

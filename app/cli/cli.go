@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit statuses.
@@ -33,6 +34,9 @@ var commands = []struct {
 }{
 	{"train", "train a network and report its curves and test accuracy", runTrain},
 	{"predict", "classify images with a saved model", runPredict},
+	{"surface", "loss, gradient and Hessian of one sigmoid unit over a (w, b) grid: CE against MSE", runSurface},
+	{"landscape", "a trained model's loss over a 2-D or 1-D slice of its weights, or from its initial weights", runLandscape},
+	{"curvature", "the largest and smallest eigenvalue of a trained model's loss Hessian", runCurvature},
 }
 
 // IsCommand reports whether args ask for the command line rather than
@@ -50,7 +54,11 @@ func Main(env Env, args []string) int {
 			return c.run(env, args[1:])
 		}
 	}
-	fmt.Fprintf(env.Stderr, "workbench: unknown command %q (commands: train, predict; run without arguments for the window)\n", args[0])
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	fmt.Fprintf(env.Stderr, "workbench: unknown command %q (commands: %s; run without arguments for the window)\n", args[0], strings.Join(names, ", "))
 	return ExitUsage
 }
 

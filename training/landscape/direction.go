@@ -20,8 +20,16 @@ type Direction [][]float32
 // zero. Without the rescaling, a direction's effect depends on each
 // layer's scale, and slices of different networks cannot be compared.
 // The same model and seed give the same direction.
-func Random(m *nn.Model, seed uint64) Direction {
-	rng := rand.New(rand.NewPCG(seed, 0x646972)) // "dir"
+func Random(m *nn.Model, seed uint64) Direction { return random(m, seed, 1) }
+
+// Pair returns the two directions of a 2-D slice: Random's, and a second
+// one drawn from another stream of the same seed. Two models of one
+// architecture get the same Gaussian draws, each rescaled to its own
+// weights, so that their slices compare.
+func Pair(m *nn.Model, seed uint64) (d1, d2 Direction) { return random(m, seed, 1), random(m, seed, 2) }
+
+func random(m *nn.Model, seed, stream uint64) Direction {
+	rng := rand.New(rand.NewPCG(seed, 0x646972<<8|stream)) // "dir", stream
 	d := make(Direction, len(m.Params))
 	for i, p := range m.Params {
 		d[i] = make([]float32, len(p.Data))

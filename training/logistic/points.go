@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -197,6 +198,27 @@ func FromSplit(s *dataset.Split, a, b int32, n int, seed uint64) (*Points, error
 	if err := standardise(p.X); err != nil {
 		return nil, err
 	}
+	return p, nil
+}
+
+// FromClasses returns the lesson's points for two classes of a dataset,
+// named a (y = 0) and b (y = 1), from its training images, as FromSplit
+// makes them.
+func FromClasses(ds *dataset.Dataset, a, b string, n int, seed uint64) (*Points, error) {
+	ia, ib := slices.Index(ds.Classes, a), slices.Index(ds.Classes, b)
+	for _, c := range []struct {
+		name string
+		i    int
+	}{{a, ia}, {b, ib}} {
+		if c.i < 0 {
+			return nil, fmt.Errorf("%s has no class %q (classes: %s)", ds.Source, c.name, strings.Join(ds.Classes, ", "))
+		}
+	}
+	p, err := FromSplit(ds.Train, int32(ia), int32(ib), n, seed)
+	if err != nil {
+		return nil, fmt.Errorf("classes %s and %s: %w", a, b, err)
+	}
+	p.Classes = [2]string{a, b}
 	return p, nil
 }
 

@@ -149,6 +149,51 @@ func (a Activation) backward(dz, z, h, dh []float32) {
 	}
 }
 
+// Slopes writes the first and second derivatives of the activation at
+// each z into d1 and d2, as PyTorch's autograd takes them: at a kink (ReLU
+// and leaky ReLU at 0, ELU's second derivative at 0) the left-hand value,
+// matching the network's backward pass, and 0 for the second derivative of
+// the piecewise-linear ones. The loss Hessian's products need them.
+func (a Activation) Slopes(d1, d2, z []float32) {
+	d1, d2 = d1[:len(z)], d2[:len(z)]
+	for i, v := range z {
+		x := float64(v)
+		var f1, f2 float64
+		switch a {
+		case ReLU, LeakyReLU:
+			f1 = 1
+			if v <= 0 {
+				f1 = 0
+				if a == LeakyReLU {
+					f1 = leakySlope
+				}
+			}
+		case ELU:
+			f1 = 1
+			if v <= 0 {
+				f1 = math.Exp(x)
+				f2 = f1
+			}
+		case GELU:
+			const invSqrt2Pi = 0.3989422804014327
+			pdf := invSqrt2Pi * math.Exp(-0.5*x*x)
+			f1 = 0.5*(1+math.Erf(x/math.Sqrt2)) + x*pdf
+			f2 = pdf * (2 - x*x)
+		case Tanh:
+			t := math.Tanh(x)
+			f1 = 1 - t*t
+			f2 = -2 * t * f1
+		case Sigmoid:
+			s := sigmoid(x)
+			f1 = s * (1 - s)
+			f2 = f1 * (1 - 2*s)
+		default:
+			f1 = 1
+		}
+		d1[i], d2[i] = float32(f1), float32(f2)
+	}
+}
+
 func sigmoid(x float64) float64 {
 	if x >= 0 {
 		return 1 / (1 + math.Exp(-x))

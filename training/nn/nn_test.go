@@ -270,3 +270,36 @@ func TestInitScale(t *testing.T) {
 		}
 	}
 }
+
+// TestSlopes checks every activation's first derivative against central
+// differences of the activation, and its second against central
+// differences of the first, away from kinks.
+func TestSlopes(t *testing.T) {
+	const h = 1e-3
+	var zs []float32
+	for z := -3.1; z <= 3.1; z += 0.2 {
+		zs = append(zs, float32(z))
+	}
+	at := func(a Activation, z float64) float64 {
+		out := []float32{0}
+		a.forward(out, []float32{float32(z)})
+		return float64(out[0])
+	}
+	slope := func(a Activation, z float64) float64 {
+		d1, d2 := []float32{0}, []float32{0}
+		a.Slopes(d1, d2, []float32{float32(z)})
+		return float64(d1[0])
+	}
+	for _, a := range Activations {
+		d1, d2 := make([]float32, len(zs)), make([]float32, len(zs))
+		a.Slopes(d1, d2, zs)
+		for i, z32 := range zs {
+			z := float64(z32)
+			f1 := (at(a, z+h) - at(a, z-h)) / (2 * h)
+			f2 := (slope(a, z+h) - slope(a, z-h)) / (2 * h)
+			if math.Abs(float64(d1[i])-f1) > 2e-3 || math.Abs(float64(d2[i])-f2) > 2e-2 {
+				t.Errorf("%s at %g: slopes %g, %g; central differences %g, %g", a, z, d1[i], d2[i], f1, f2)
+			}
+		}
+	}
+}
