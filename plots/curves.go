@@ -341,16 +341,29 @@ type legendEntry struct {
 
 // Plot implements plot.Plotter.
 func (l *legend) Plot(dc draw.Canvas, p *plot.Plot) {
+	drawn := make([]drawnCurve, len(l.curves))
+	for i, c := range l.curves {
+		drawn[i] = drawnCurve{points: c.points(dc, p, 4), markers: c.marker != nil, weight: c.weight}
+	}
+	drawLegendBox(dc, l.theme, 1, drawn, func(lg *plot.Legend) {
+		for _, e := range l.entries {
+			lg.Add(e.label, e.curve)
+		}
+	})
+}
+
+// drawLegendBox draws a legend, its entries added by add, in a box of the
+// background colour at opacity alpha, in the corner of dc that covers the
+// least of what is drawn (right top on a tie, then right bottom, left top,
+// left bottom). It draws nothing where the box would not fit.
+func drawLegendBox(dc draw.Canvas, th Theme, alpha float64, drawn []drawnCurve, add func(*plot.Legend)) {
 	lg := plot.NewLegend()
-	lg.TextStyle.Color = l.theme.Foreground
+	lg.TextStyle.Color = th.Foreground
 	lg.TextStyle.Font = font.From(sans, legendSize)
 	lg.ThumbnailWidth = vg.Points(18)
 	lg.Padding = vg.Points(2)
 	lg.Top = true
-	for _, e := range l.entries {
-		lg.Add(e.label, e.curve)
-	}
-
+	add(&lg)
 	var (
 		pad     = vg.Points(5)
 		inset   = vg.Points(4)
@@ -359,39 +372,21 @@ func (l *legend) Plot(dc draw.Canvas, p *plot.Plot) {
 		w       = size.X + 2*pad
 		h       = size.Y + 2*pad + descent
 	)
-	left := vg.Rectangle{Min: vg.Point{X: dc.Min.X + inset}, Max: vg.Point{X: dc.Min.X + inset + w}}
-	right := vg.Rectangle{Min: vg.Point{X: dc.Max.X - inset - w}, Max: vg.Point{X: dc.Max.X - inset}}
-	top := vg.Rectangle{Min: vg.Point{Y: dc.Max.Y - inset - h}, Max: vg.Point{Y: dc.Max.Y - inset}}
-	bottom := vg.Rectangle{Min: vg.Point{Y: dc.Min.Y + inset}, Max: vg.Point{Y: dc.Min.Y + inset + h}}
-	corner := func(x, y vg.Rectangle) vg.Rectangle {
-		return vg.Rectangle{Min: vg.Point{X: x.Min.X, Y: y.Min.Y}, Max: vg.Point{X: x.Max.X, Y: y.Max.Y}}
+	if w > dc.Max.X-dc.Min.X-2*inset || h > dc.Max.Y-dc.Min.Y-2*inset {
+		return // a legend larger than the plot would hide it
 	}
-	candidates := []struct {
-		box    vg.Rectangle
-		onLeft bool
-	}{ // in order of preference
-		{corner(right, top), false},
-		{corner(right, bottom), false},
-		{corner(left, top), true},
-		{corner(left, bottom), true},
-	}
-
-	drawn := make([]drawnCurve, len(l.curves))
-	for i, c := range l.curves {
-		drawn[i] = drawnCurve{points: c.points(dc, p, 4), markers: c.marker != nil, weight: c.weight}
-	}
-	boxes := make([]vg.Rectangle, len(candidates))
-	for i, cand := range candidates {
-		boxes[i] = cand.box
+	left, right := dc.Min.X+inset, dc.Max.X-inset-w
+	top, bottom := dc.Max.Y-inset-h, dc.Min.Y+inset
+	var boxes []vg.Rectangle
+	for _, corner := range []vg.Point{{X: right, Y: top}, {X: right, Y: bottom}, {X: left, Y: top}, {X: left, Y: bottom}} {
+		boxes = append(boxes, vg.Rectangle{Min: corner, Max: vg.Point{X: corner.X + w, Y: corner.Y + h}})
 	}
 	best := leastCovered(boxes, drawn)
-
-	box := candidates[best].box
+	box := boxes[best]
 	outline := []vg.Point{box.Min, {X: box.Max.X, Y: box.Min.Y}, box.Max, {X: box.Min.X, Y: box.Max.Y}}
-	dc.FillPolygon(l.theme.Background, outline)
-	dc.StrokeLines(draw.LineStyle{Color: l.theme.Grid, Width: vg.Points(0.75)}, append(outline, box.Min))
-
-	lg.Left = candidates[best].onLeft
+	dc.FillPolygon(withAlpha(th.Background, alpha), outline)
+	dc.StrokeLines(draw.LineStyle{Color: th.Grid, Width: vg.Points(0.75)}, append(outline, box.Min))
+	lg.Left = best >= 2
 	lg.Draw(draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
 		Min: vg.Point{X: box.Min.X + pad, Y: box.Min.Y + pad},
 		Max: vg.Point{X: box.Max.X - pad, Y: box.Max.Y - pad},

@@ -1067,41 +1067,11 @@ type heatLegendEntry struct {
 // least of what is drawn over it, on a box of the background colour that
 // lets the map show through a little.
 func (o *overlay) drawLegend(dc draw.Canvas, drawn []drawnCurve) {
-	lg := plot.NewLegend()
-	lg.TextStyle.Color = o.theme.Foreground
-	lg.TextStyle.Font = font.From(sans, legendSize)
-	lg.ThumbnailWidth = vg.Points(18)
-	lg.Padding = vg.Points(2)
-	lg.Top = true
-	for _, e := range o.legend {
-		lg.Add(e.label, e.thumb)
-	}
-	var (
-		pad     = vg.Points(5)
-		inset   = vg.Points(4)
-		descent = lg.TextStyle.FontExtents().Descent
-		size    = lg.Rectangle(dc).Size()
-		w       = size.X + 2*pad
-		h       = size.Y + 2*pad + descent
-	)
-	boxes := []vg.Rectangle{ // in order of preference: right top, right bottom, left top, left bottom
-		{Min: vg.Point{X: dc.Max.X - inset - w, Y: dc.Max.Y - inset - h}, Max: vg.Point{X: dc.Max.X - inset, Y: dc.Max.Y - inset}},
-		{Min: vg.Point{X: dc.Max.X - inset - w, Y: dc.Min.Y + inset}, Max: vg.Point{X: dc.Max.X - inset, Y: dc.Min.Y + inset + h}},
-		{Min: vg.Point{X: dc.Min.X + inset, Y: dc.Max.Y - inset - h}, Max: vg.Point{X: dc.Min.X + inset + w, Y: dc.Max.Y - inset}},
-		{Min: vg.Point{X: dc.Min.X + inset, Y: dc.Min.Y + inset}, Max: vg.Point{X: dc.Min.X + inset + w, Y: dc.Min.Y + inset + h}},
-	}
-	if w > dc.Max.X-dc.Min.X-2*inset || h > dc.Max.Y-dc.Min.Y-2*inset {
-		return // a legend larger than the map would hide it
-	}
-	best := leastCovered(boxes, drawn)
-	box := boxes[best]
-	dc.FillPolygon(withAlpha(o.theme.Background, 0.85), rectPoints(box))
-	dc.StrokeLines(draw.LineStyle{Color: o.theme.Grid, Width: vg.Points(0.75)}, append(rectPoints(box), box.Min))
-	lg.Left = best >= 2
-	lg.Draw(draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
-		Min: vg.Point{X: box.Min.X + pad, Y: box.Min.Y + pad},
-		Max: vg.Point{X: box.Max.X - pad, Y: box.Max.Y - pad},
-	}})
+	drawLegendBox(dc, o.theme, 0.85, drawn, func(lg *plot.Legend) {
+		for _, e := range o.legend {
+			lg.Add(e.label, e.thumb)
+		}
+	})
 }
 
 // pathThumb is a path's legend entry: a short line ending in a dot.

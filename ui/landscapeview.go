@@ -86,6 +86,8 @@ type landscapeTab struct {
 	mapA, mapB            *chartView
 	slice, interp         *chartView
 	curvText              *widget.Label
+	scroll                *container.Scroll
+	linesRow              fyne.CanvasObject
 	content               fyne.CanvasObject
 
 	throttle *bridge.Throttle
@@ -144,8 +146,10 @@ func (t *landscapeTab) build() fyne.CanvasObject {
 	controls := container.NewVBox(t.modelInfo, settings,
 		container.NewBorder(nil, nil, buttons, nil, t.progress), t.status)
 	row := func(a, b fyne.CanvasObject) fyne.CanvasObject { return container.NewGridWithColumns(2, a, b) }
-	body := container.NewVBox(row(t.mapA, t.mapB), row(t.slice, t.interp), t.curvText)
-	return container.NewBorder(container.NewPadded(controls), nil, nil, nil, container.NewVScroll(container.NewPadded(body)))
+	t.linesRow = row(t.slice, t.interp)
+	body := container.NewVBox(row(t.mapA, t.mapB), t.linesRow, t.curvText)
+	t.scroll = container.NewVScroll(container.NewPadded(body))
+	return container.NewBorder(container.NewPadded(controls), nil, nil, nil, t.scroll)
 }
 
 // modelChanged shows the current model; on the UI goroutine.
@@ -528,7 +532,7 @@ func landscapeCurves(results []*landscapeResult, quantity string, line func(*lan
 	if len(series) == 0 {
 		return nil, errors.New("not computed yet")
 	}
-	opts := plots.CurveOptions{Title: title, XLabel: xLabel, YLabel: "mean loss (log scale)", LogY: true, Theme: th}
+	opts := plots.CurveOptions{Title: title, XLabel: xLabel, YLabel: "loss (log scale)", LogY: true, Theme: th}
 	if quantity == showAccuracy {
 		opts = plots.CurveOptions{Title: title, XLabel: xLabel, YLabel: "accuracy", YMin: 0, YMax: 1, Theme: th}
 	}

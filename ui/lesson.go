@@ -78,6 +78,8 @@ type lessonTab struct {
 	exampleText              *widget.Label
 	convexityText            *widget.Label
 	descentText              *widget.Label
+	scroll                   *container.Scroll
+	mapsRow, convexityRow    fyne.CanvasObject
 	content                  fyne.CanvasObject
 
 	throttle *bridge.Throttle
@@ -170,7 +172,7 @@ func newLessonTab(win fyne.Window, load func(string, uint64) (*dataset.Dataset, 
 	l.rightMap = newChartView(300, 300)
 	l.ceConv = newChartView(300, 300)
 	l.rightConv = newChartView(300, 300)
-	l.stepChart = newChartView(300, 230)
+	l.stepChart = newChartView(300, 260)
 	for _, c := range []*chartView{l.exampleLoss, l.exampleGrad, l.ceMap, l.rightMap, l.ceConv, l.rightConv, l.stepChart} {
 		c.resized = l.throttle.Request
 	}
@@ -211,15 +213,17 @@ func (l *lessonTab) build() fyne.CanvasObject {
 		container.NewBorder(nil, nil, nil, l.startLabel, descent),
 	)
 	row := func(a, b fyne.CanvasObject) fyne.CanvasObject { return container.NewGridWithColumns(2, a, b) }
+	mapsHeading := heading("2. The mean loss over (w, b), with the gradient descent from the start point (click a map to move it)")
+	convHeading := heading("3. Convexity: the Hessian's smaller eigenvalue, computed exactly at every grid point (shared colour scale)")
+	l.mapsRow, l.convexityRow = mapsHeading, convHeading
 	body := container.NewVBox(
 		heading("1. One example: the loss and its gradient against the predicted probability p"),
 		row(l.exampleLoss, l.exampleGrad), l.exampleText,
-		heading("2. The mean loss over (w, b), with the gradient descent from the start point (click a map to move it)"),
-		row(l.ceMap, l.rightMap), l.stepChart, l.descentText,
-		heading("3. Convexity: the Hessian's smaller eigenvalue, computed exactly at every grid point (shared colour scale)"),
-		row(l.ceConv, l.rightConv), l.convexityText,
+		mapsHeading, row(l.ceMap, l.rightMap), l.stepChart, l.descentText,
+		convHeading, row(l.ceConv, l.rightConv), l.convexityText,
 	)
-	return container.NewBorder(container.NewPadded(controls), nil, nil, nil, container.NewVScroll(container.NewPadded(body)))
+	l.scroll = container.NewVScroll(container.NewPadded(body))
+	return container.NewBorder(container.NewPadded(controls), nil, nil, nil, l.scroll)
 }
 
 // setSource shows the classes of the form's data source and loads the
@@ -601,7 +605,7 @@ func descentChart(paths [2][]logistic.Step, set lessonSettings, th plots.Theme) 
 		series = append(series, plots.Series{Label: capitalise(loss.String()), X: x, Y: y, Color: i})
 	}
 	return plots.Curves(plots.CurveOptions{
-		Title: "Loss along the descent", XLabel: "step", YLabel: "mean loss (log scale)", LogY: true, Theme: th,
+		Title: "Loss along the descent", XLabel: "step", YLabel: "loss (log scale)", LogY: true, Theme: th,
 	}, series...)
 }
 

@@ -106,12 +106,13 @@ func (w *Workbench) Tour(dir string) error {
 			w.win.Canvas().Overlays().Remove(top)
 		}
 	})
-	for i, name := range map[int]string{2: "loss-surfaces.png", 3: "runs.png"} {
-		bridge.DoAndWait(func() { w.tabs.SelectIndex(i) })
-		time.Sleep(400 * time.Millisecond)
-		if err := w.capture(dir, name); err != nil {
-			return err
-		}
+	if err := w.tourLab(dir); err != nil {
+		return err
+	}
+	bridge.DoAndWait(func() { w.tabs.SelectIndex(3) })
+	time.Sleep(400 * time.Millisecond)
+	if err := w.capture(dir, "runs.png"); err != nil {
+		return err
 	}
 	// The smallest window the workbench supports.
 	bridge.DoAndWait(func() {
@@ -124,6 +125,62 @@ func (w *Workbench) Tour(dir string) error {
 	}
 	bridge.DoAndWait(func() { w.win.Resize(fyne.NewSize(1280, 820)) })
 	return nil
+}
+
+// tourLab shows the loss-surface lab: the logistic-regression lesson at
+// its three sections, then the twins trained with cross-entropy and MSE
+// and their landscapes.
+func (w *Workbench) tourLab(dir string) error {
+	l := w.lesson
+	bridge.DoAndWait(func() {
+		w.tabs.SelectIndex(2)
+		w.labTabs.SelectIndex(0)
+	})
+	if err := waitFor(time.Minute, func() bool { return l.convexityText.Text != "" && l.ceConv.current() != nil }); err != nil {
+		return fmt.Errorf("the lesson: %w", err)
+	}
+	time.Sleep(800 * time.Millisecond)
+	if err := w.capture(dir, "loss-surfaces.png"); err != nil {
+		return err
+	}
+	for _, shot := range []struct {
+		name string
+		at   fyne.CanvasObject
+	}{{"loss-surfaces-maps.png", l.mapsRow}, {"loss-surfaces-convexity.png", l.convexityRow}} {
+		bridge.DoAndWait(func() { l.scroll.ScrollToOffset(fyne.NewPos(0, shot.at.Position().Y)) })
+		time.Sleep(600 * time.Millisecond)
+		if err := w.capture(dir, shot.name); err != nil {
+			return err
+		}
+	}
+
+	t := w.terrain
+	bridge.DoAndWait(func() {
+		w.labTabs.SelectIndex(1)
+		t.twinButton.OnTapped()
+	})
+	if err := waitFor(5*time.Minute, func() bool { return t.status.Text == "Done." }); err != nil {
+		return fmt.Errorf("the twins: %w (status %q)", err, t.status.Text)
+	}
+	time.Sleep(800 * time.Millisecond)
+	if err := w.capture(dir, "landscape-twins.png"); err != nil {
+		return err
+	}
+	bridge.DoAndWait(func() { t.scroll.ScrollToOffset(fyne.NewPos(0, t.linesRow.Position().Y)) })
+	time.Sleep(600 * time.Millisecond)
+	return w.capture(dir, "landscape-twins-lines.png")
+}
+
+// waitFor polls cond on the UI goroutine until it holds.
+func waitFor(limit time.Duration, cond func() bool) error {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		ok := false
+		bridge.DoAndWait(func() { ok = cond() })
+		if ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("gave up after %s", limit)
 }
 
 // capture saves the window as the X server shows it. It asks ImageMagick

@@ -73,7 +73,7 @@ func saveLandscapePNG(path string, m *training.Model, mode string, samples int, 
 	if mode == modeInterpolate {
 		xLabel, title = "t (0: initial weights, 1: trained weights)", "From the initial to the trained weights"
 	}
-	loss, err := plots.Curves(plots.CurveOptions{Title: title + " (" + what + ")", XLabel: xLabel, YLabel: "mean loss (log scale)", LogY: true, Theme: th},
+	loss, err := plots.Curves(plots.CurveOptions{Title: title + " (" + what + ")", XLabel: xLabel, YLabel: "loss (log scale)", LogY: true, Theme: th},
 		plots.Series{Label: "loss", X: g.Alphas, Y: g.Loss})
 	if err != nil {
 		return err
