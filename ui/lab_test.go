@@ -67,7 +67,7 @@ func TestLessonShowsWhatIsTrue(t *testing.T) {
 		size, bounds := l.ceMap.Size(), ch.Image.Bounds()
 		pos := fyne.NewPos(float32(px)*size.Width/float32(bounds.Dx()), float32(py)*size.Height/float32(bounds.Dy()))
 		l.ceMap.Tapped(&fyne.PointEvent{Position: pos})
-		if !strings.Contains(l.startLabel.Text, "(-4, 2)") {
+		if l.startLabel.Text != "from (-4, 2)" {
 			t.Errorf("after a tap at (-4, 2) the start reads %q", l.startLabel.Text)
 		}
 	})

@@ -82,7 +82,7 @@ type landscapeTab struct {
 	cancelButton          *widget.Button
 	progress              *widget.ProgressBar
 	status                *widget.Label
-	show                  *widget.RadioGroup
+	show                  *widget.Select
 	mapA, mapB            *chartView
 	slice, interp         *chartView
 	curvText              *widget.Label
@@ -117,13 +117,12 @@ func newLandscapeTab(win fyne.Window) *landscapeTab {
 	t.progress = widget.NewProgressBar()
 	t.status = widget.NewLabel("The twins are two networks of the form's architecture and settings, one trained with cross-entropy and one with MSE, from the same initial weights and seed.")
 	t.status.Wrapping = fyne.TextWrapWord
-	t.show = widget.NewRadioGroup([]string{showLoss, showAccuracy}, func(s string) {
+	t.show = &widget.Select{Options: []string{showLoss, showAccuracy}, OnChanged: func(s string) {
 		t.mu.Lock()
 		t.quantity = s
 		t.mu.Unlock()
 		t.throttle.Request()
-	})
-	t.show.Horizontal = true
+	}}
 	t.show.SetSelected(showLoss)
 	t.mapA, t.mapB = newChartView(300, 300), newChartView(300, 300)
 	t.slice, t.interp = newChartView(300, 280), newChartView(300, 280)
@@ -141,10 +140,9 @@ func (t *landscapeTab) build() fyne.CanvasObject {
 		return container.NewHBox(widget.NewLabel(label), container.NewGridWrap(fyne.NewSize(w, e.MinSize().Height), e))
 	}
 	settings := container.NewHBox(small("Test samples", t.samples, 64), small("Grid", t.grid, 52),
-		small("Range ±", t.radius, 52), small("Seed", t.seed, 52), widget.NewLabel("Show"), t.show)
-	buttons := container.NewHBox(t.mapButton, t.twinButton, t.cancelButton)
-	controls := container.NewVBox(t.modelInfo, settings,
-		container.NewBorder(nil, nil, buttons, nil, t.progress), t.status)
+		small("Range ±", t.radius, 52), small("Seed", t.seed, 52))
+	buttons := container.NewHBox(t.mapButton, t.twinButton, t.cancelButton, widget.NewLabel("Show"), t.show)
+	controls := container.NewVBox(t.modelInfo, settings, buttons, t.progress, t.status)
 	row := func(a, b fyne.CanvasObject) fyne.CanvasObject { return container.NewGridWithColumns(2, a, b) }
 	t.linesRow = row(t.slice, t.interp)
 	body := container.NewVBox(row(t.mapA, t.mapB), t.linesRow, t.curvText)

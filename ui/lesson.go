@@ -58,7 +58,7 @@ type lessonTab struct {
 	classA, classB *widget.Select
 	openCSV        *widget.Button
 	dataInfo       *widget.Label
-	right          *widget.RadioGroup
+	right          *widget.Select
 	logColours     *widget.Check
 	wMin, wMax     *widget.Entry
 	bMin, bMax     *widget.Entry
@@ -121,14 +121,13 @@ func newLessonTab(win fyne.Window, load func(string, uint64) (*dataset.Dataset, 
 	l.dataInfo.Importance = widget.LowImportance
 	l.dataInfo.Wrapping = fyne.TextWrapWord
 
-	l.right = widget.NewRadioGroup([]string{rightSigmoid, rightLinear}, func(s string) {
+	l.right = &widget.Select{Options: []string{rightSigmoid, rightLinear}, OnChanged: func(s string) {
 		loss := logistic.MSE
 		if s == rightLinear {
 			loss = logistic.MSELinear
 		}
 		l.update(func(s *lessonSettings) { s.right = loss })
-	})
-	l.right.Horizontal = true
+	}}
 	l.right.SetSelected(rightSigmoid)
 	l.logColours = widget.NewCheck("Log colours", func(on bool) { l.update(func(s *lessonSettings) { s.log = on }) })
 	l.logColours.SetChecked(true)
@@ -193,25 +192,22 @@ func (l *lessonTab) build() fyne.CanvasObject {
 	heading := func(s string) *widget.Label {
 		h := widget.NewLabel(s)
 		h.TextStyle = fyne.TextStyle{Bold: true}
+		h.Wrapping = fyne.TextWrapWord
 		return h
 	}
 	small := func(e *widget.Entry) fyne.CanvasObject {
 		return container.NewGridWrap(fyne.NewSize(64, e.MinSize().Height), e)
 	}
 	data := container.NewHBox(widget.NewLabel("Class y = 0"), l.classA, widget.NewLabel("against y = 1"), l.classB, l.openCSV)
-	ranges := container.NewHBox(widget.NewLabel("w from"), small(l.wMin), widget.NewLabel("to"), small(l.wMax),
-		widget.NewLabel("b from"), small(l.bMin), widget.NewLabel("to"), small(l.bMax),
-		widget.NewLabel("grid"), small(l.gridN), l.logColours)
-	compare := container.NewHBox(widget.NewLabel("Compare cross-entropy with"), l.right)
+	compare := container.NewHBox(widget.NewLabel("Compare with"), container.NewGridWrap(fyne.NewSize(220, l.right.MinSize().Height), l.right), l.logColours, l.momentum)
+	ranges := container.NewHBox(widget.NewLabel("w"), small(l.wMin), widget.NewLabel("to"), small(l.wMax),
+		widget.NewLabel("b"), small(l.bMin), widget.NewLabel("to"), small(l.bMax),
+		widget.NewLabel("grid"), small(l.gridN))
 	descent := container.NewBorder(nil, nil,
 		container.NewHBox(l.play, widget.NewLabel("Learning rate")),
-		container.NewHBox(l.lrLabel, widget.NewLabel("Steps"), container.NewGridWrap(fyne.NewSize(120, 36), l.steps), l.stepsLabel, l.momentum),
+		container.NewHBox(l.lrLabel, widget.NewLabel("Steps"), container.NewGridWrap(fyne.NewSize(100, 36), l.steps), l.stepsLabel, l.startLabel),
 		l.lr)
-	controls := container.NewVBox(
-		data, l.dataInfo,
-		compare, ranges, l.rangeError,
-		container.NewBorder(nil, nil, nil, l.startLabel, descent),
-	)
+	controls := container.NewVBox(data, l.dataInfo, compare, ranges, l.rangeError, descent)
 	row := func(a, b fyne.CanvasObject) fyne.CanvasObject { return container.NewGridWithColumns(2, a, b) }
 	mapsHeading := heading("2. The mean loss over (w, b), with the gradient descent from the start point (click a map to move it)")
 	convHeading := heading("3. Convexity: the Hessian's smaller eigenvalue, computed exactly at every grid point (shared colour scale)")
@@ -389,7 +385,7 @@ func (l *lessonTab) showStart() {
 	l.mu.Lock()
 	start := l.set.start
 	l.mu.Unlock()
-	l.startLabel.SetText(fmt.Sprintf("start (w, b) = (%s, %s)", formatSig(start[0]), formatSig(start[1])))
+	l.startLabel.SetText(fmt.Sprintf("from (%s, %s)", formatSig(start[0]), formatSig(start[1])))
 }
 
 // togglePlay animates the descent step by step, or stops the animation.

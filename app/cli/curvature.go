@@ -17,6 +17,7 @@ func runCurvature(env Env, args []string) int {
 	samples := fs.String("samples", strconv.Itoa(landscape.DefaultSamples), "test samples the loss is averaged over, or all for the whole test set")
 	seed := fs.Uint64("seed", 1, "random seed for the samples and Lanczos's start vector")
 	iters := fs.Int("iterations", 80, "at most this many Lanczos iterations (Hessian-vector products), 2 to 1000")
+	tol := fs.Float64("tol", landscape.DefaultTol, "stop when both eigenvalues' residuals are below this fraction of the largest magnitude (1e-12 to 0.1)")
 	asJSON := fs.Bool("json", false, `print {"max_eig":…, "min_eig":…, "iterations":…} and the residuals as one JSON line`)
 	rest, status, ok := parse(env, fs, args)
 	if !ok {
@@ -28,6 +29,9 @@ func runCurvature(env Env, args []string) int {
 	if *iters < 2 || *iters > 1000 {
 		return fail(env, name, ExitUsage, "--iterations must be between 2 and 1000 (got %d)", *iters)
 	}
+	if !(*tol >= 1e-12 && *tol <= 0.1) {
+		return fail(env, name, ExitUsage, "--tol must be between 1e-12 and 0.1 (got %g)", *tol)
+	}
 	m, set, code := loadForLandscape(env, name, *modelDir, *samples, *seed)
 	if m == nil {
 		return code
@@ -35,7 +39,7 @@ func runCurvature(env Env, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	prog := newProgressLine(env, "Lanczos iterations")
-	c, err := landscape.Hessian(ctx, m.Net, m.Config.Loss, set, landscape.CurvatureOptions{MaxIter: *iters, Seed: *seed, Progress: prog.report})
+	c, err := landscape.Hessian(ctx, m.Net, m.Config.Loss, set, landscape.CurvatureOptions{MaxIter: *iters, Tol: *tol, Seed: *seed, Progress: prog.report})
 	prog.clear()
 	if err != nil {
 		return failRun(env, name, err)

@@ -58,6 +58,7 @@ func TestLabBadInput(t *testing.T) {
 		{[]string{"landscape", "--model", noInit, "--mode", "interpolate"}, "has no init.safetensors"},
 		{[]string{"curvature", "--model", model, "--iterations", "1"}, "--iterations must be between 2 and 1000"},
 		{[]string{"curvature", "--model", model, "--samples", "many"}, "--samples must be a whole number"},
+		{[]string{"curvature", "--model", model, "--tol", "0"}, "--tol must be between 1e-12 and 0.1 (got 0)"},
 		{[]string{"curvature"}, "--model is required"},
 	}
 	for _, tt := range tests {

@@ -12,13 +12,21 @@ type CurvatureOptions struct {
 	// over the set; 0 means 80.
 	MaxIter int
 	// Tol is the relative residual at which both extreme eigenvalues count
-	// as converged; 0 means 1e-3.
+	// as converged; 0 means DefaultTol.
 	Tol float64
 	// Seed draws Lanczos's start vector.
 	Seed uint64
 	// Progress is told of each iteration.
 	Progress Progress
 }
+
+// DefaultTol is Hessian's default tolerance. The products are exact, so
+// it can be tighter than Lanczos's own default, which allows for noisy
+// ones: on the default network trained three epochs it takes 33 products
+// instead of 22 and puts the smallest eigenvalue within 0.0005 of the
+// value PyTorch's float64 double backward gives (−0.2551), instead of
+// within 0.006.
+const DefaultTol = 1e-4
 
 // Curvature is the loss Hessian's largest and smallest eigenvalue at a
 // model's weights.
@@ -50,7 +58,11 @@ func Hessian(ctx context.Context, m *nn.Model, loss nn.Loss, set *Set, o Curvatu
 		l, err = h.product(ctx, v, hv)
 		return err
 	}
-	opts := LanczosOptions{MaxIter: o.MaxIter, Tol: o.Tol, Seed: o.Seed}
+	tol := o.Tol
+	if tol == 0 {
+		tol = DefaultTol
+	}
+	opts := LanczosOptions{MaxIter: o.MaxIter, Tol: tol, Seed: o.Seed}
 	if o.Progress != nil {
 		opts.Progress = func(iter, maxIter int) { o.Progress(iter, maxIter) }
 	}
