@@ -81,6 +81,11 @@ func TestLessonShowsWhatIsTrue(t *testing.T) {
 			t.Errorf("w from 9 to 8: error shown %v, %q", l.rangeError.Visible(), l.rangeError.Text)
 		}
 		l.wMin.SetText("-8")
+		l.gridN.SetText("1000")
+		if !l.rangeError.Visible() || !strings.Contains(l.rangeError.Text, "grid must be between 2 and 401 here") {
+			t.Errorf("grid 1000: error shown %v, %q", l.rangeError.Visible(), l.rangeError.Text)
+		}
+		l.gridN.SetText("41")
 		if l.rangeError.Visible() {
 			t.Errorf("a valid range still shows %q", l.rangeError.Text)
 		}

@@ -86,6 +86,7 @@ type lessonTab struct {
 	work     sync.WaitGroup // loads and the animation
 
 	spec string // the data source the classes come from
+	seed uint64 // the form's seed when the source was chosen: it splits and samples the data
 
 	mu       sync.Mutex // guards the fields below
 	set      lessonSettings
@@ -223,12 +224,13 @@ func (l *lessonTab) build() fyne.CanvasObject {
 }
 
 // setSource shows the classes of the form's data source and loads the
-// lesson's points from it; on the UI goroutine.
+// lesson's points from it, split and sampled with seed (the form's, so
+// that the data is read once for both); on the UI goroutine.
 func (l *lessonTab) setSource(spec string, seed uint64) {
 	if spec == l.spec {
 		return
 	}
-	l.spec = spec
+	l.spec, l.seed = spec, seed
 	l.goLoad(func() {
 		ds, err := l.load(spec, seed)
 		bridge.Do(func() {
@@ -277,7 +279,7 @@ func (l *lessonTab) goLoad(f func()) {
 
 // classesChosen makes the points of the two chosen classes.
 func (l *lessonTab) classesChosen() {
-	a, b, spec := l.classA.Selected, l.classB.Selected, l.spec
+	a, b, spec, seed := l.classA.Selected, l.classB.Selected, l.spec, l.seed
 	if a == "" || b == "" || spec == "" {
 		return
 	}
@@ -287,10 +289,10 @@ func (l *lessonTab) classesChosen() {
 	}
 	l.dataInfo.SetText("Reading the images…")
 	l.goLoad(func() {
-		ds, err := l.load(spec, 1)
+		ds, err := l.load(spec, seed)
 		var pts *logistic.Points
 		if err == nil {
-			pts, err = logistic.FromClasses(ds, a, b, logistic.DefaultSamples, 1)
+			pts, err = logistic.FromClasses(ds, a, b, logistic.DefaultSamples, seed)
 		}
 		bridge.Do(func() {
 			if l.classA.Selected != a || l.classB.Selected != b {
@@ -370,9 +372,18 @@ func (l *lessonTab) rangeEdited() {
 	}
 }
 
+// maxLessonGrid bounds the window's grid: 401² cells over 2,000 points
+// take about a second, so the maps still follow the settings; the command
+// line goes to logistic.MaxAxisPoints.
+const maxLessonGrid = 401
+
 // axisOf reads a grid axis from the range entries.
 func axisOf(lo, hi, n string) (logistic.Axis, error) {
-	return logistic.ParseAxis(strings.TrimSpace(lo) + ":" + strings.TrimSpace(hi) + ":" + strings.TrimSpace(n))
+	a, err := logistic.ParseAxis(strings.TrimSpace(lo) + ":" + strings.TrimSpace(hi) + ":" + strings.TrimSpace(n))
+	if err == nil && a.N > maxLessonGrid {
+		return a, fmt.Errorf("grid must be between 2 and %d here (got %d); workbench surface computes finer grids", maxLessonGrid, a.N)
+	}
+	return a, err
 }
 
 // setStart moves the descent's start to a tapped point of a map.

@@ -204,6 +204,18 @@ func TestLandscapeCommand(t *testing.T) {
 	if _, rows = readCSV(t, stdout); status != ExitOK || len(rows) != 9 || rows[4][0] != 0 || rows[4][1] != 0 {
 		t.Errorf("2d: status %d (%s), %d rows; want 9 with (0, 0) in the middle", status, stderr, len(rows))
 	}
+	for _, mode := range []string{"2d", "1d"} {
+		pic := filepath.Join(t.TempDir(), mode+".png")
+		status, stdout, stderr = run("landscape", "--model", dir, "--mode", mode, "--grid", "3", "--samples", "100", "--png", pic)
+		f, err := os.Open(pic)
+		if err != nil || status != ExitOK || !strings.Contains(stdout, mode+" slice of") {
+			t.Fatalf("--mode %s --png: status %d, %q, %q, %v", mode, status, stdout, stderr, err)
+		}
+		if img, err := png.Decode(f); err != nil || img.Bounds().Dx() < 1000 {
+			t.Errorf("--mode %s --png wrote an unreadable or small image: %v", mode, err)
+		}
+		f.Close()
+	}
 
 	status, stdout, stderr = run("landscape", "--model", dir, "--mode", "interpolate", "--grid", "5", "--samples", "all")
 	if status != ExitOK {
