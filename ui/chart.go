@@ -79,6 +79,15 @@ func (c *chartView) show(ch *plots.Chart) {
 	c.img.Refresh()
 }
 
+// clear empties the view; call on the UI goroutine.
+func (c *chartView) clear() {
+	c.mu.Lock()
+	c.chart = nil
+	c.mu.Unlock()
+	c.img.Image = image.NewRGBA(image.Rect(0, 0, 1, 1))
+	c.img.Refresh()
+}
+
 // current returns the chart on display, or nil.
 func (c *chartView) current() *plots.Chart {
 	c.mu.Lock()

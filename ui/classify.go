@@ -34,11 +34,9 @@ const maxResults = 40
 type classifyTab struct {
 	win     fyne.Window
 	keys    *keys
+	tasks   *tasks       // decoding and loading in the background
+	models  *modelHolder // told of a model loaded from disk
 	content fyne.CanvasObject
-	// onTrain starts training (offered when there is no model).
-	onTrain func()
-	// onLoaded is told of a model loaded from disk.
-	onLoaded func(*training.Model, string)
 	// onShown, when set, is called on the UI goroutine after a card or the
 	// pad's prediction is updated (tests wait on it).
 	onShown func()
@@ -61,20 +59,17 @@ type classifyTab struct {
 	padWork  *bridge.Throttle
 }
 
-func newClassifyTab(win fyne.Window, k *keys) *classifyTab {
-	c := &classifyTab{win: win, keys: k}
+// newClassifyTab builds the tab; train starts training (offered while
+// there is no model).
+func newClassifyTab(win fyne.Window, k *keys, tasks *tasks, models *modelHolder, train func()) *classifyTab {
+	c := &classifyTab{win: win, keys: k, tasks: tasks, models: models}
 	c.modelInfo = widget.NewLabel("")
 	c.modelInfo.Wrapping = fyne.TextWrapWord
-	train := &widget.Button{Text: "Train a model", Icon: theme.MediaPlayIcon(), Importance: widget.HighImportance,
-		OnTapped: func() {
-			if c.onTrain != nil {
-				c.onTrain()
-			}
-		}}
+	trainButton := &widget.Button{Text: "Train a model", Icon: theme.MediaPlayIcon(), Importance: widget.HighImportance, OnTapped: train}
 	noModelText := widget.NewLabel("No model yet. Train one with the settings on the left (Ctrl+Enter), or load a saved one. " +
 		"Images you add now still show how they are preprocessed.")
 	noModelText.Wrapping = fyne.TextWrapWord
-	c.noModel = container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), container.NewHBox(train), noModelText)
+	c.noModel = container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), container.NewHBox(trainButton), noModelText)
 
 	open := &widget.Button{Text: "Open images…", Icon: theme.FolderOpenIcon(), OnTapped: c.openImages}
 	load := &widget.Button{Text: "Load model…", Icon: theme.UploadIcon(), OnTapped: c.loadModel}
@@ -222,48 +217,67 @@ func (c *classifyTab) openImage() {
 	d.Show()
 }
 
-// loadModel asks for a saved model's folder.
+// loadModel asks for a saved model: its model.safetensors, in a dialog
+// that shows the files of each folder (the config and initial weights
+// beside it are read too).
 func (c *classifyTab) loadModel() {
-	chooseFolder(c.win, "Choose a folder saved with Save model… or workbench train --out", func(dir string) {
-		go func() {
-			m, err := training.LoadModel(dir)
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			showError(c.win, err)
+			return
+		}
+		if r == nil {
+			return // cancelled
+		}
+		r.Close()
+		path := r.URI().Path()
+		c.tasks.start(func() {
+			m, err := training.LoadModel(path)
 			bridge.Do(func() {
 				if err != nil {
 					showError(c.win, err)
 					return
 				}
-				if c.onLoaded != nil {
-					c.onLoaded(m, fmt.Sprintf("loaded from %s, %s", dir, m.Net.Spec))
-				}
+				folder := filepath.Base(filepath.Dir(path))
+				c.models.set(m, fmt.Sprintf("loaded from %s, %s", folder, m.Net.Spec))
 			})
-		}()
-	})
+		})
+	}, c.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".safetensors"}))
+	d.SetTitleText("Choose model.safetensors in a folder saved with Save model… or workbench train --out")
+	d.Show()
 }
 
 // classifyURIs adds a card per image and classifies them in the
 // background; on the UI goroutine. Non-image, corrupt, empty or oversized
 // files get a message in their card; the others still classify.
+// A batch of files goes on top of the list in the order given (by name
+// for a folder).
 func (c *classifyTab) classifyURIs(uris []fyne.URI) {
 	c.results.Remove(c.hint)
-	for _, u := range uris {
-		card := newResultCard(u.Name())
-		c.cards = append([]*resultCard{card}, c.cards...)
-		if len(c.cards) > maxResults {
-			c.cards = c.cards[:maxResults]
-		}
-		c.results.Objects = c.results.Objects[:0]
-		for _, rc := range c.cards {
-			c.results.Objects = append(c.results.Objects, rc.content)
-		}
-		c.results.Refresh()
-		model, th := c.state()
-		go func() {
+	batch := make([]*resultCard, len(uris))
+	for i, u := range uris {
+		batch[i] = newResultCard(u.Name())
+	}
+	c.cards = append(batch, c.cards...)
+	if len(c.cards) > maxResults {
+		c.cards = c.cards[:maxResults]
+	}
+	c.results.Objects = c.results.Objects[:0]
+	for _, rc := range c.cards {
+		c.results.Objects = append(c.results.Objects, rc.content)
+	}
+	c.results.Refresh()
+	model, th := c.state()
+	for i, u := range uris {
+		card := batch[i]
+		c.tasks.start(func() {
 			r := classifyURI(u, model, th)
 			bridge.Do(func() {
 				card.show(r)
 				c.shown()
 			})
-		}()
+		})
 	}
 }
 

@@ -28,10 +28,10 @@ const (
 type runControls struct {
 	train, pause, stop *widget.Button
 	progress           *widget.ProgressBar
-	status             *widget.Label
+	status             *widget.Label // the run's progress or outcome
+	problem            *widget.Label // why Train is disabled, while it is
 	state              runState
 	formValid          bool
-	showingProblem     bool // the status line shows what is wrong with the form
 	content            fyne.CanvasObject
 }
 
@@ -43,8 +43,14 @@ func newRunControls(start, pauseResume, stop func()) *runControls {
 	c.progress = widget.NewProgressBar()
 	c.status = widget.NewLabel("Ready. Ctrl+Enter trains, Esc stops.")
 	c.status.Truncation = fyne.TextTruncateEllipsis
+	c.problem = widget.NewLabel("")
+	c.problem.Importance = widget.DangerImportance
+	c.problem.Truncation = fyne.TextTruncateEllipsis
+	c.problem.Hide()
 	buttons := container.NewVBox(layout.NewSpacer(), container.NewHBox(c.train, c.pause, c.stop), layout.NewSpacer())
-	c.content = container.NewBorder(nil, nil, buttons, nil, container.NewVBox(c.progress, c.status))
+	// The problem takes the status line's place while it lasts, so the
+	// window's layout does not move.
+	c.content = container.NewBorder(nil, nil, buttons, nil, container.NewVBox(c.progress, container.NewStack(c.status, c.problem)))
 	c.setState(idle)
 	return c
 }
@@ -78,22 +84,20 @@ func (c *runControls) setState(s runState) {
 	}
 }
 
-// setFormValid enables Train only while every setting is valid.
+// setFormValid enables Train only while every setting is valid, and
+// says why it is disabled until the setting is fixed, whatever the run's
+// progress reports meanwhile.
 func (c *runControls) setFormValid(valid bool, problem string) {
 	c.formValid = valid
 	c.setState(c.state)
-	if c.state != idle {
+	if valid {
+		c.problem.Hide()
+		c.status.Show()
 		return
 	}
-	switch {
-	case !valid:
-		c.status.SetText("Fix the settings first: " + problem)
-		c.showingProblem = true
-	case c.showingProblem:
-		// Keep a finished run's summary; replace only the complaint.
-		c.status.SetText("Ready. Ctrl+Enter trains, Esc stops.")
-		c.showingProblem = false
-	}
+	c.problem.SetText("Fix the settings first: " + problem)
+	c.problem.Show()
+	c.status.Hide()
 }
 
 // showProgress shows where a run is.

@@ -40,15 +40,8 @@ var lossNames = map[string]nn.Loss{"Cross-entropy": nn.CrossEntropy, "MSE (on so
 // as Data, Model, Optimization and Augmentation, validated as the user
 // types.
 type experimentForm struct {
-	keys    *keys
-	changed func() // any edit; runs on the UI goroutine
-	// chooseSource asks for a dataset folder ("idx" or "folder") and
-	// reports the chosen spec, or "" when cancelled.
-	chooseSource func(kind string, chosen func(spec string))
-	// sourceChanged is told of a new data source so its classes can be
-	// listed.
-	sourceChanged func(spec string)
-	preview       func()
+	keys  *keys
+	hooks formHooks
 
 	source     *widget.Select
 	spec       string // the current source, "mnist", "idx:DIR" or "folder:DIR"
@@ -76,8 +69,23 @@ type experimentForm struct {
 	content       fyne.CanvasObject
 }
 
-func newExperimentForm(k *keys, changed func()) *experimentForm {
-	f := &experimentForm{keys: k, changed: changed, spec: "mnist"}
+// formHooks are what the form asks of the window, all on the UI
+// goroutine.
+type formHooks struct {
+	// changed is told of any edit.
+	changed func()
+	// chooseSource asks for a dataset folder ("idx" or "folder") and
+	// reports the chosen spec, or "" when cancelled.
+	chooseSource func(kind string, chosen func(spec string))
+	// sourceChanged is told of a new data source so its classes can be
+	// listed.
+	sourceChanged func(spec string)
+	// preview shows augmented samples.
+	preview func()
+}
+
+func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
+	f := &experimentForm{keys: k, spec: "mnist"}
 	edit := func() { f.edited() }
 
 	f.source = &widget.Select{Options: []string{sourceMNIST, sourceIDX, sourceFolder}, OnChanged: f.sourceSelected}
@@ -126,6 +134,7 @@ func newExperimentForm(k *keys, changed func()) *experimentForm {
 
 	f.content = f.build()
 	f.set(training.DefaultConfig())
+	f.hooks = hooks // after the defaults are shown: the window is told of the settings it restores
 	return f
 }
 
@@ -162,11 +171,7 @@ func (f *experimentForm) build() fyne.CanvasObject {
 		item("", container.NewGridWithColumns(2, f.shiftOn, f.shift), ""),
 		item("", container.NewGridWithColumns(2, f.noiseOn, f.noise), ""),
 	}}
-	preview := &widget.Button{Text: "Preview augmented samples", Icon: theme.VisibilityIcon(), OnTapped: func() {
-		if f.preview != nil {
-			f.preview()
-		}
-	}}
+	preview := &widget.Button{Text: "Preview augmented samples", Icon: theme.VisibilityIcon(), OnTapped: func() { f.hooks.preview() }}
 	return container.NewVBox(
 		heading("Data"), data,
 		widget.NewSeparator(), heading("Model"), model,
@@ -205,8 +210,8 @@ func intCheck(set func(*training.Config, int)) func(string) error {
 // edited refreshes what depends on the settings and tells the window.
 func (f *experimentForm) edited() {
 	f.updateParams()
-	if f.changed != nil {
-		f.changed()
+	if f.hooks.changed != nil { // nil while the form is being built
+		f.hooks.changed()
 	}
 }
 
@@ -288,11 +293,8 @@ func (f *experimentForm) sourceSelected(choice string) {
 		if strings.HasPrefix(f.spec, kind+":") {
 			return // already this source, e.g. restored from preferences
 		}
-		if f.chooseSource == nil {
-			return
-		}
 		previous := f.spec
-		f.chooseSource(kind, func(spec string) {
+		f.hooks.chooseSource(kind, func(spec string) {
 			if spec == "" { // cancelled: back to what it was
 				f.selectSource(previous)
 				return
@@ -332,9 +334,7 @@ func (f *experimentForm) setSource(spec string) {
 	} else {
 		f.classes.loading()
 	}
-	if f.sourceChanged != nil {
-		f.sourceChanged(spec)
-	}
+	f.hooks.sourceChanged(spec)
 	f.edited()
 }
 

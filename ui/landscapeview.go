@@ -63,17 +63,7 @@ type landscapeSettings struct {
 // the same initial weights.
 type landscapeTab struct {
 	win fyne.Window
-	// model returns the window's current model (last trained or loaded).
-	model func() *training.Model
-	// load returns a data source with every class (the workbench's cache).
-	load func(spec string, seed uint64) (*dataset.Dataset, error)
-	// prepare returns the data an experiment trains on, for the twins; it
-	// may be slow and is called off the UI goroutine.
-	prepare func(training.Config) (*training.Data, error)
-	// formConfig validates the form; on the UI goroutine.
-	formConfig func() (training.Config, error)
-	// goWork runs a job counted by the window, false when it is closed.
-	goWork func(func()) bool
+	landscapeDeps
 
 	modelInfo             *widget.Label
 	samples, grid, radius *widget.Entry
@@ -99,8 +89,24 @@ type landscapeTab struct {
 	cancel   context.CancelFunc
 }
 
-func newLandscapeTab(win fyne.Window) *landscapeTab {
-	t := &landscapeTab{win: win, quantity: showLoss}
+// landscapeDeps are what the landscape view needs of the window.
+type landscapeDeps struct {
+	// models holds the window's current model (last trained or loaded).
+	models *modelHolder
+	// load returns a data source with every class (the window's cache).
+	load func(spec string, seed uint64) (*dataset.Dataset, error)
+	// prepare returns the data an experiment trains on, for the twins; it
+	// may be slow and is called off the UI goroutine.
+	prepare func(training.Config) (*training.Data, error)
+	// formConfig returns the form's settings or what is wrong with them;
+	// on the UI goroutine.
+	formConfig func() (training.Config, error)
+	// tasks runs the jobs, which closing the window cancels and waits for.
+	tasks *tasks
+}
+
+func newLandscapeTab(win fyne.Window, deps landscapeDeps) *landscapeTab {
+	t := &landscapeTab{win: win, landscapeDeps: deps, quantity: showLoss}
 	t.throttle = bridge.NewThrottle(60*time.Millisecond, t.render)
 	t.modelInfo = widget.NewLabel("No model yet: train one, load one in Classify, or train the twins below.")
 	t.modelInfo.Wrapping = fyne.TextWrapWord
@@ -191,7 +197,7 @@ func (t *landscapeTab) settings() (landscapeSettings, error) {
 
 // mapCurrent maps the current model (the Map button).
 func (t *landscapeTab) mapCurrent() {
-	m := t.model()
+	m := t.models.current()
 	if m == nil {
 		t.status.SetText("There is no model to map yet: train one, load one in the Classify tab, or train the twins.")
 		return
@@ -364,7 +370,7 @@ func (t *landscapeTab) begin(job func(context.Context, *phases) error) {
 			t.progress.SetValue(f)
 		})
 	}}
-	started := t.goWork(func() {
+	started := t.tasks.start(func() {
 		err := job(ctx, p)
 		p.flush()
 		bridge.Do(func() {

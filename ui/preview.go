@@ -21,7 +21,7 @@ func (w *Workbench) previewAugment() {
 		showError(w.win, err)
 		return
 	}
-	w.goWork(&w.loads, func() {
+	w.loads.start(func() {
 		data, err := w.prepare(cfg)
 		bridge.Do(func() {
 			if err != nil {

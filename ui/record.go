@@ -31,6 +31,13 @@ func newRecord(cfg training.Config, classes []string) *record {
 	return &record{data: snapshot{cfg: cfg, classes: classes}}
 }
 
+// cfg is the run's experiment.
+func (r *record) cfg() training.Config {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.data.cfg
+}
+
 // setClasses records the class names once the data is loaded.
 func (r *record) setClasses(classes []string) {
 	r.mu.Lock()

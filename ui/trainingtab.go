@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -55,15 +56,17 @@ type trainingTab struct {
 	perClass  *widget.Label
 	errorBox  *fyne.Container
 	errorText *widget.Label
+	warnBox   *fyne.Container // a run that ended without learning
+	warnText  *widget.Label
+	runInfo   *widget.Label // the settings of the run on screen
+	stale     *widget.Label // shown when the form no longer matches them
 	savePlot  *widget.Button
 	saveModel *widget.Button
 	content   fyne.CanvasObject
 
-	// onProgress is told of the run's progress with every redraw, on the
-	// UI goroutine.
-	onProgress func(training.Progress, *snapshot)
-	// model returns the model to save.
-	model func() *training.Model
+	controls *runControls // told of the run's progress with every redraw
+	models   *modelHolder // the model Save model… saves
+	tasks    *tasks       // saving in the background
 
 	mu      sync.Mutex // guards rec, opts and shown
 	rec     *record
@@ -71,15 +74,20 @@ type trainingTab struct {
 	shown   *snapshot // what the charts show, for the pointer readout
 	history []training.EpochSummary
 
+	// The form's settings, to tell when they no longer are the run's; on
+	// the UI goroutine.
+	formCfg   training.Config
+	formValid bool
+
 	throttle *bridge.Throttle
 }
 
-func newTrainingTab(win fyne.Window) *trainingTab {
-	t := &trainingTab{win: win, opts: chartOptions{axis: axisStep, smoothing: 0.6}}
+func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder, tasks *tasks) *trainingTab {
+	t := &trainingTab{win: win, controls: controls, models: models, tasks: tasks, opts: chartOptions{axis: axisStep, smoothing: 0.6}}
 	// The charts exist before the first redraw request.
-	t.lossChart = newChartView(240, 170)
-	t.accChart = newChartView(240, 170)
-	t.confusion = newChartView(220, 170)
+	t.lossChart = newChartView(240, 150)
+	t.accChart = newChartView(240, 150)
+	t.confusion = newChartView(220, 150)
 	for _, c := range []*chartView{t.lossChart, t.accChart, t.confusion} {
 		c.resized = t.redraw
 	}
@@ -124,6 +132,17 @@ func newTrainingTab(win fyne.Window) *trainingTab {
 	t.errorText.Importance = widget.DangerImportance
 	t.errorBox = container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, t.errorText)
 	t.errorBox.Hide()
+	t.warnText = widget.NewLabel("")
+	t.warnText.Wrapping = fyne.TextWrapWord
+	t.warnText.Importance = widget.WarningImportance
+	t.warnBox = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, t.warnText)
+	t.warnBox.Hide()
+	t.runInfo = widget.NewLabel("No run yet: the settings on the left train one (Ctrl+Enter).")
+	t.runInfo.Wrapping = fyne.TextWrapWord
+	t.stale = widget.NewLabel("")
+	t.stale.Wrapping = fyne.TextWrapWord
+	t.stale.Importance = widget.WarningImportance
+	t.stale.Hide()
 
 	t.savePlot = &widget.Button{Text: "Save plot…", Icon: theme.DocumentSaveIcon(), OnTapped: t.choosePlot}
 	t.saveModel = &widget.Button{Text: "Save model…", Icon: theme.DocumentSaveIcon(), OnTapped: t.chooseModelDir}
@@ -139,7 +158,7 @@ func newTrainingTab(win fyne.Window) *trainingTab {
 	bottom.Offset = 0.5
 	split := container.NewVSplit(container.NewBorder(nil, t.readout, nil, nil, charts), bottom)
 	split.Offset = 0.5
-	t.content = container.NewBorder(container.NewVBox(toolbar, t.errorBox), nil, nil, nil, split)
+	t.content = container.NewBorder(container.NewVBox(toolbar, t.runInfo, t.stale, t.errorBox, t.warnBox), nil, nil, nil, split)
 	return t
 }
 
@@ -160,18 +179,58 @@ func (t *trainingTab) setDark(dark bool) { t.setOption(func(o *chartOptions) { o
 // goroutine.
 func (t *trainingTab) redraw() { t.throttle.Request() }
 
-// start shows a new run.
+// start shows a new run: the previous run's results go, so that nothing
+// of it stays under the new run's settings.
 func (t *trainingTab) start(rec *record) {
 	t.mu.Lock()
 	t.rec = rec
+	t.shown = nil
 	t.mu.Unlock()
 	t.history = nil
 	t.table.Refresh()
+	t.table.ScrollToTop()
 	t.errorBox.Hide()
+	t.warnBox.Hide()
+	t.confusion.clear()
 	t.results.SetText("Training…")
 	t.perClass.SetText("")
 	t.saveModel.Disable()
+	t.runInfo.SetText("This run: " + describeConfig(rec.cfg(), nil))
+	t.updateStale()
 	t.redraw()
+}
+
+// stoppedBeforeStart shows a run stopped while its data was being read.
+func (t *trainingTab) stoppedBeforeStart() {
+	t.results.SetText("Stopped before training started: there are no results.")
+}
+
+// formChanged is told of the form's settings after every edit.
+func (t *trainingTab) formChanged(cfg training.Config, valid bool) {
+	t.formCfg, t.formValid = cfg, valid
+	t.updateStale()
+}
+
+// updateStale says when the form's settings are no longer those of the
+// run on screen; on the UI goroutine.
+func (t *trainingTab) updateStale() {
+	t.mu.Lock()
+	rec := t.rec
+	t.mu.Unlock()
+	if rec == nil || (t.formValid && sameSettings(rec.cfg(), t.formCfg)) {
+		t.stale.Hide()
+		return
+	}
+	t.stale.SetText("Settings changed since this run: the charts and results below are the run's, trained with the settings above, " +
+		"not the form's. Train to see the new settings' results.")
+	t.stale.Show()
+}
+
+// sameSettings reports whether two experiments are the same.
+func sameSettings(a, b training.Config) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 // fail shows an error that ended a run (or kept one from starting).
@@ -252,14 +311,15 @@ func curvePlots(s *snapshot, o chartOptions, th plots.Theme) (loss, acc *plot.Pl
 // showSnapshot updates the table and results from a snapshot; on the UI
 // goroutine.
 func (t *trainingTab) showSnapshot(s *snapshot) {
+	if s.cfg.Dataset != "" {
+		t.runInfo.SetText("This run: " + describeConfig(s.cfg, s.classes))
+	}
 	if len(s.history) != len(t.history) {
 		t.history = s.history
 		t.table.Refresh()
 		t.table.ScrollToBottom()
 	}
-	if t.onProgress != nil {
-		t.onProgress(s.progress, s)
-	}
+	t.controls.showProgress(s.progress, s)
 	switch {
 	case s.failed != nil:
 		t.fail(s.failed.Err)
@@ -413,22 +473,22 @@ func (t *trainingTab) savePlotAs(which string) {
 }
 
 func (t *trainingTab) chooseModelDir() {
-	m := t.model()
+	m := t.models.current()
 	if m == nil {
 		showError(t.win, fmt.Errorf("there is no model to save yet: train one first"))
 		return
 	}
 	chooseFolder(t.win, "Save the model in this folder", func(dir string) {
-		go func() {
+		t.tasks.start(func() {
 			err := m.Save(dir)
 			bridge.Do(func() {
 				if err != nil {
 					showError(t.win, fmt.Errorf("saving the model: %w", err))
 					return
 				}
-				showInfo(t.win, "Model saved", fmt.Sprintf("Saved %s and %s in %s.", training.WeightsFile, training.ConfigFile, dir))
+				showInfo(t.win, "Model saved", fmt.Sprintf("Saved %s, %s and %s in %s.", training.WeightsFile, training.InitFile, training.ConfigFile, dir))
 			})
-		}()
+		})
 	})
 }
 

@@ -43,7 +43,7 @@ func train(t *testing.T, wb *Workbench) {
 	onUI(func() {
 		wb.OnRunEnded = func() { ended <- struct{}{} }
 		if wb.controls.train.Disabled() {
-			t.Fatalf("Train is disabled: %s", wb.controls.status.Text)
+			t.Fatalf("Train is disabled: %s", wb.controls.problem.Text)
 		}
 		test.Tap(wb.controls.train)
 	})
@@ -65,7 +65,7 @@ func TestValidationAsYouType(t *testing.T) {
 	onUI(func() {
 		f := wb.form
 		if wb.controls.train.Disabled() {
-			t.Fatalf("Train is disabled with the defaults: %s", wb.controls.status.Text)
+			t.Fatalf("Train is disabled with the defaults: %s", wb.controls.problem.Text)
 		}
 		tests := []struct {
 			field *field
@@ -91,12 +91,12 @@ func TestValidationAsYouType(t *testing.T) {
 			if !wb.controls.train.Disabled() {
 				t.Errorf("typing %q left Train enabled", tt.text)
 			}
-			if !strings.Contains(wb.controls.status.Text, tt.want) {
-				t.Errorf("typing %q: status %q does not say %q", tt.text, wb.controls.status.Text, tt.want)
+			if !strings.Contains(wb.controls.problem.Text, tt.want) {
+				t.Errorf("typing %q: status %q does not say %q", tt.text, wb.controls.problem.Text, tt.want)
 			}
 			tt.field.SetText(good)
 			if wb.controls.train.Disabled() {
-				t.Errorf("restoring %q left Train disabled: %s", good, wb.controls.status.Text)
+				t.Errorf("restoring %q left Train disabled: %s", good, wb.controls.problem.Text)
 			}
 		}
 
@@ -414,7 +414,7 @@ func TestImageFolderSource(t *testing.T) {
 			t.Errorf("classes listed for the folder = %v, want [circles fives]", got)
 		}
 		if wb.controls.train.Disabled() {
-			t.Errorf("Train disabled with a readable folder: %s", wb.controls.status.Text)
+			t.Errorf("Train disabled with a readable folder: %s", wb.controls.problem.Text)
 		}
 		wb.form.batch.SetText("4")
 		wb.previewAugment()

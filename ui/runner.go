@@ -1,0 +1,148 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/ui/bridge"
+)
+
+// runner is the window's training-run lifecycle: it starts one run at a
+// time on a goroutine it tracks, records the run's events for the
+// Training tab, pauses, resumes and stops it, and hands the trained model
+// on when it ends.
+type runner struct {
+	tasks    *tasks
+	prepare  func(training.Config) (*training.Data, error)
+	controls *runControls
+	view     *trainingTab
+	models   *modelHolder
+	// ended is called on the UI goroutine once a run's results are shown.
+	ended func()
+
+	mu     sync.Mutex // guards cancel and run
+	cancel context.CancelFunc
+	run    *training.Run
+}
+
+// start begins a run of cfg unless one is going; on the UI goroutine.
+func (r *runner) start(cfg training.Config) {
+	if r.controls.state != idle {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.mu.Lock()
+	r.cancel = cancel
+	r.mu.Unlock()
+	rec := newRecord(cfg, nil)
+	r.controls.setState(preparing)
+	r.view.start(rec)
+	if !r.tasks.start(func() { r.execute(ctx, cfg, rec) }) {
+		cancel()
+	}
+}
+
+// execute prepares the data, runs the training and records its events; on
+// its own goroutine.
+func (r *runner) execute(ctx context.Context, cfg training.Config, rec *record) {
+	defer func() {
+		r.mu.Lock()
+		r.cancel, r.run = nil, nil
+		r.mu.Unlock()
+	}()
+	data, err := r.prepare(cfg)
+	if err == nil && ctx.Err() != nil {
+		bridge.Do(func() {
+			r.controls.setState(idle)
+			r.controls.status.SetText("Stopped before training started.")
+			r.view.stoppedBeforeStart()
+			r.ended()
+		})
+		return
+	}
+	var run *training.Run
+	if err == nil {
+		run, err = training.Start(ctx, cfg, data)
+	}
+	if err != nil {
+		bridge.Do(func() {
+			r.controls.setState(idle)
+			r.controls.status.SetText("Could not start: " + err.Error())
+			r.view.fail(err)
+			r.ended()
+		})
+		return
+	}
+	rec.setClasses(data.Classes)
+	r.mu.Lock()
+	r.run = run
+	r.mu.Unlock()
+	bridge.Do(func() {
+		if r.controls.state == preparing {
+			r.controls.setState(running)
+		}
+	})
+	var model *training.Model
+	for ev := range run.Events() {
+		rec.add(ev)
+		r.view.redraw()
+		switch e := ev.(type) {
+		case *training.DoneEvent:
+			model = e.Model
+		case *training.ErrorEvent:
+			model = e.Model
+		}
+	}
+	run.Wait()
+	r.view.redraw()
+	bridge.Do(func() {
+		r.controls.setState(idle)
+		if model != nil {
+			r.models.set(model, describeModel(model, rec.snapshot()))
+		}
+		r.ended()
+	})
+}
+
+// describeModel is the one-line description of a trained model.
+func describeModel(m *training.Model, s *snapshot) string {
+	d := fmt.Sprintf("Last run: %s, %s", m.Net.Spec, m.Source)
+	switch {
+	case s.failed != nil:
+		d += " (diverged; the last good weights)"
+	case s.done != nil:
+		d += fmt.Sprintf(", test accuracy %.2f%%", 100*s.done.Test.Accuracy)
+	}
+	return d
+}
+
+// pauseResume toggles a running run; on the UI goroutine.
+func (r *runner) pauseResume() {
+	r.mu.Lock()
+	run := r.run
+	r.mu.Unlock()
+	if run == nil {
+		return
+	}
+	if run.Paused() {
+		run.Resume()
+		r.controls.setState(running)
+	} else {
+		run.Pause()
+		r.controls.setState(paused)
+	}
+}
+
+// stop asks the run to stop; it ends with its test results. It reports
+// whether there was a run to stop.
+func (r *runner) stop() bool {
+	r.mu.Lock()
+	cancel := r.cancel
+	r.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	return cancel != nil
+}
