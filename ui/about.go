@@ -29,5 +29,5 @@ func showAbout(a fyne.App, win fyne.Window) {
 	label.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom("About Neural Workbench", "Close", label, win)
 	d.Resize(fyne.NewSize(480, 320))
-	d.Show()
+	present(win, d)
 }

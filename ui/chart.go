@@ -2,11 +2,15 @@ package ui
 
 import (
 	"image"
+	"image/color"
+	"math"
 	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/neuralworkbench/workbench/plots"
@@ -20,9 +24,14 @@ type chartView struct {
 	widget.BaseWidget
 
 	img *canvas.Image
-	// hover is called on the UI goroutine with the data x under the
-	// pointer, or ok false when the pointer leaves the plotting area.
-	hover func(x float64, ok bool)
+	// marks are the markers drawn over the chart at data points, such as
+	// the points the pointer reads; they belong to the UI goroutine.
+	marks    []*canvas.Circle
+	markData []mark
+	overlay  *fyne.Container
+	// hover is called on the UI goroutine with the data coordinates under
+	// the pointer, or ok false when the pointer leaves the plotting area.
+	hover func(x, y float64, ok bool)
 	// resized is called on the UI goroutine when the view changes size,
 	// so that the owner renders again at the new size.
 	resized func()
@@ -44,7 +53,79 @@ func newChartView(minW, minH float32) *chartView {
 	return c
 }
 
-func (c *chartView) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(c.img) }
+func (c *chartView) CreateRenderer() fyne.WidgetRenderer {
+	c.overlay = container.NewWithoutLayout()
+	return &chartRenderer{view: c, objects: []fyne.CanvasObject{c.img, c.overlay}}
+}
+
+// chartRenderer stretches the chart's image over the view and places the
+// markers over it.
+type chartRenderer struct {
+	view    *chartView
+	objects []fyne.CanvasObject
+}
+
+func (r *chartRenderer) Layout(s fyne.Size) {
+	r.view.img.Resize(s)
+	r.view.overlay.Resize(s)
+	r.view.placeMarks()
+}
+func (r *chartRenderer) MinSize() fyne.Size           { return r.view.img.MinSize() }
+func (r *chartRenderer) Refresh()                     { r.view.img.Refresh(); r.view.placeMarks() }
+func (r *chartRenderer) Objects() []fyne.CanvasObject { return r.objects }
+func (r *chartRenderer) Destroy()                     {}
+
+// mark is a marker at a data point, in a colour.
+type mark struct {
+	x, y  float64
+	color color.Color
+}
+
+// markRadius is a marker's radius in Fyne units.
+const markRadius = 4.5
+
+// setMarks draws markers at the data points (none to remove them); on the
+// UI goroutine.
+func (c *chartView) setMarks(ms []mark) {
+	c.markData = ms
+	c.placeMarks()
+}
+
+// placeMarks positions the markers over the chart on display.
+func (c *chartView) placeMarks() {
+	if c.overlay == nil {
+		return
+	}
+	ch := c.current()
+	for len(c.marks) < len(c.markData) {
+		m := canvas.NewCircle(color.Transparent)
+		m.StrokeWidth = 2
+		c.marks = append(c.marks, m)
+		c.overlay.Add(m)
+	}
+	size := c.Size()
+	for i, m := range c.marks {
+		if i >= len(c.markData) || ch == nil || size.Width == 0 {
+			m.Hide()
+			continue
+		}
+		d := c.markData[i]
+		b := ch.Image.Bounds()
+		px, py := ch.PixelAt(d.x, d.y)
+		x := float32(px) * size.Width / float32(b.Dx())
+		y := float32(py) * size.Height / float32(b.Dy())
+		if math.IsNaN(float64(x)) || math.IsNaN(float64(y)) || x < 0 || y < 0 || x > size.Width || y > size.Height {
+			m.Hide()
+			continue
+		}
+		m.FillColor = d.color
+		m.StrokeColor = theme.Color(theme.ColorNameBackground)
+		m.Move(fyne.NewPos(x-markRadius, y-markRadius))
+		m.Resize(fyne.NewSize(2*markRadius, 2*markRadius))
+		m.Show()
+		m.Refresh()
+	}
+}
 
 // Resize records the size in device pixels for the next render.
 func (c *chartView) Resize(s fyne.Size) {
@@ -77,6 +158,7 @@ func (c *chartView) show(ch *plots.Chart) {
 	c.mu.Unlock()
 	c.img.Image = ch.Image
 	c.img.Refresh()
+	c.placeMarks()
 }
 
 // clear empties the view; call on the UI goroutine.
@@ -96,13 +178,13 @@ func (c *chartView) current() *plots.Chart {
 }
 
 func (c *chartView) MouseIn(ev *desktop.MouseEvent)    { c.MouseMoved(ev) }
-func (c *chartView) MouseOut()                         { c.report(0, false) }
+func (c *chartView) MouseOut()                         { c.report(0, 0, false) }
 func (c *chartView) MouseMoved(ev *desktop.MouseEvent) { c.pointAt(ev.Position) }
 
-// pointAt reports the data x under a position in the view.
+// pointAt reports the data coordinates under a position in the view.
 func (c *chartView) pointAt(pos fyne.Position) {
-	if x, _, ok := c.dataAt(pos); ok || c.current() != nil {
-		c.report(x, ok)
+	if x, y, ok := c.dataAt(pos); ok || c.current() != nil {
+		c.report(x, y, ok)
 	}
 }
 
@@ -129,9 +211,9 @@ func (c *chartView) Tapped(ev *fyne.PointEvent) {
 	}
 }
 
-func (c *chartView) report(x float64, ok bool) {
+func (c *chartView) report(x, y float64, ok bool) {
 	if c.hover != nil {
-		c.hover(x, ok)
+		c.hover(x, y, ok)
 	}
 }
 

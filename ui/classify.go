@@ -81,7 +81,6 @@ func newClassifyTab(win fyne.Window, k *keys, tasks *tasks, models *modelHolder,
 	c.hint = widget.NewLabel("Drop image files anywhere on the window, or open one. PNG, JPEG, GIF, BMP, WebP and TIFF work; " +
 		"a digit on paper or on screen, dark on light or light on dark.")
 	c.hint.Wrapping = fyne.TextWrapWord
-	c.hint.Importance = widget.LowImportance
 	c.results = container.NewVBox(c.hint)
 
 	c.pad = drawpad.New()
@@ -214,7 +213,7 @@ func (c *classifyTab) openImage() {
 	}, c.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff",
 		".PNG", ".JPG", ".JPEG", ".GIF", ".BMP", ".WEBP", ".TIF", ".TIFF"}))
-	d.Show()
+	present(c.win, d)
 }
 
 // loadModel asks for a saved model: its model.safetensors, in a dialog
@@ -245,7 +244,7 @@ func (c *classifyTab) loadModel() {
 	}, c.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".safetensors"}))
 	d.SetTitleText("Choose model.safetensors in a folder saved with Save model… or workbench train --out")
-	d.Show()
+	present(c.win, d)
 }
 
 // classifyURIs adds a card per image and classifies them in the

@@ -10,27 +10,43 @@ import (
 // field has the focus: Fyne gives a focused entry every shortcut and key,
 // so fields pass these on.
 type keys struct {
-	run  func() // Ctrl+Enter: start training
-	stop func() // Esc: stop training
+	// shortcuts run by name (fyne.Shortcut.ShortcutName): Ctrl+Enter
+	// trains, Ctrl+1…4 switch tabs.
+	shortcuts map[string]func()
+	// escape closes the top dialog, or stops training.
+	escape func()
+	// reveal scrolls a focused widget into view.
+	reveal func(fyne.CanvasObject)
 }
 
-// runShortcuts are Ctrl+Enter on the main and the keypad Enter key.
-var runShortcuts = []*desktop.CustomShortcut{
-	{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault},
-	{KeyName: fyne.KeyEnter, Modifier: fyne.KeyModifierShortcutDefault},
-}
-
-func isRunShortcut(s fyne.Shortcut) bool {
-	for _, r := range runShortcuts {
-		if s.ShortcutName() == r.ShortcutName() {
-			return true
-		}
+// windowShortcuts are the window's shortcuts: Ctrl+Enter (main and keypad
+// Enter) and Ctrl+1 to Ctrl+4.
+func windowShortcuts(train func(), tab func(int)) map[fyne.Shortcut]func() {
+	m := map[fyne.Shortcut]func(){
+		&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}: train,
+		&desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: fyne.KeyModifierShortcutDefault}:  train,
 	}
-	return false
+	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4} {
+		m[&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}] = func() { tab(i) }
+	}
+	return m
 }
 
-// field is a one-line entry that validates as the user types and passes
-// the window's keyboard commands on.
+// run runs the window's command for s, reporting whether it has one.
+func (k *keys) run(s fyne.Shortcut) bool {
+	if k == nil {
+		return false
+	}
+	f, ok := k.shortcuts[s.ShortcutName()]
+	if ok {
+		f()
+	}
+	return ok
+}
+
+// field is a one-line entry that validates as the user types, passes the
+// window's keyboard commands on and scrolls itself into view when it gets
+// the focus.
 type field struct {
 	widget.Entry
 	keys *keys
@@ -46,10 +62,10 @@ func newField(k *keys, text string, validate func(string) error, changed func())
 	return f
 }
 
-// TypedShortcut runs Ctrl+Enter and leaves the rest to the entry.
+// TypedShortcut runs the window's shortcuts and leaves the rest to the
+// entry.
 func (f *field) TypedShortcut(s fyne.Shortcut) {
-	if isRunShortcut(s) && f.keys != nil && f.keys.run != nil {
-		f.keys.run()
+	if f.keys.run(s) {
 		return
 	}
 	f.Entry.TypedShortcut(s)
@@ -57,9 +73,17 @@ func (f *field) TypedShortcut(s fyne.Shortcut) {
 
 // TypedKey runs Esc and leaves the rest to the entry.
 func (f *field) TypedKey(ev *fyne.KeyEvent) {
-	if ev.Name == fyne.KeyEscape && f.keys != nil && f.keys.stop != nil {
-		f.keys.stop()
+	if ev.Name == fyne.KeyEscape && f.keys != nil && f.keys.escape != nil {
+		f.keys.escape()
 		return
 	}
 	f.Entry.TypedKey(ev)
+}
+
+// FocusGained scrolls the field into view, as Tab moves through the form.
+func (f *field) FocusGained() {
+	f.Entry.FocusGained()
+	if f.keys != nil && f.keys.reveal != nil {
+		f.keys.reveal(f)
+	}
 }

@@ -91,7 +91,6 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 	f.source = &widget.Select{Options: []string{sourceMNIST, sourceIDX, sourceFolder}, OnChanged: f.sourceSelected}
 	f.sourceInfo = widget.NewLabel("")
 	f.sourceInfo.Wrapping = fyne.TextWrapWord
-	f.sourceInfo.Importance = widget.LowImportance
 	f.classes = newClassPicker(edit)
 	f.valSplit = newField(k, "0.1", floatCheck(func(c *training.Config, v float64) { c.ValSplit = v }), edit)
 	f.seed = newField(k, "1", func(s string) error {
@@ -145,32 +144,29 @@ func (f *experimentForm) build() fyne.CanvasObject {
 		l.SizeName = theme.SizeNameSubHeadingText
 		return l
 	}
-	item := func(label string, w fyne.CanvasObject, hint string) *widget.FormItem {
-		return &widget.FormItem{Text: label, Widget: w, HintText: hint}
-	}
-	data := &widget.Form{Items: []*widget.FormItem{
-		item("Dataset", container.NewVBox(f.source, f.sourceInfo), ""),
-		item("Classes", f.classes.widget(), ""),
-		item("Validation", f.valSplit, "fraction held out, 0–0.5"),
-		item("Seed", f.seed, "same seed, same run"),
-	}}
+	data := settingsForm(
+		formRow{label: "Dataset", widget: container.NewVBox(f.source, f.sourceInfo)},
+		formRow{label: "Classes", widget: f.classes.widget()},
+		formRow{label: "Validation", widget: f.valSplit, hint: "fraction held out, 0–0.5", field: f.valSplit},
+		formRow{label: "Seed", widget: f.seed, hint: "same seed, same run", field: f.seed},
+	)
 	model := container.NewVBox(f.layers.widget(), f.params)
-	lrRow := container.NewBorder(nil, nil, nil, nil, container.NewGridWithColumns(2, f.lr, f.lrSlider))
-	opt := &widget.Form{Items: []*widget.FormItem{
-		item("Loss", f.loss, ""),
-		item("Optimizer", f.optimizer, ""),
-		item("Learning rate", lrRow, "slider: 1e-5 … 10, log scale"),
-		item("Momentum", f.momentum, "momentum and nesterov"),
-		item("Batch size", f.batch, ""),
-		item("Epochs", f.epochs, ""),
-		item("Weight decay", f.weightDecay, "L2; decoupled for adamw"),
-	}}
-	aug := &widget.Form{Items: []*widget.FormItem{
-		item("", f.flip, ""),
-		item("", container.NewGridWithColumns(2, f.rotateOn, f.rotate), ""),
-		item("", container.NewGridWithColumns(2, f.shiftOn, f.shift), ""),
-		item("", container.NewGridWithColumns(2, f.noiseOn, f.noise), ""),
-	}}
+	lrRow := container.NewGridWithColumns(2, f.lr, f.lrSlider)
+	opt := settingsForm(
+		formRow{label: "Loss", widget: f.loss},
+		formRow{label: "Optimizer", widget: f.optimizer},
+		formRow{label: "Learning rate", widget: lrRow, hint: "slider: 1e-5 … 10, log scale", field: f.lr},
+		formRow{label: "Momentum", widget: f.momentum, hint: "momentum and nesterov", field: f.momentum},
+		formRow{label: "Batch size", widget: f.batch, field: f.batch},
+		formRow{label: "Epochs", widget: f.epochs, field: f.epochs},
+		formRow{label: "Weight decay", widget: f.weightDecay, hint: "L2; decoupled for adamw", field: f.weightDecay},
+	)
+	aug := container.NewVBox(
+		f.flip,
+		container.NewGridWithColumns(2, f.rotateOn, container.NewVBox(f.rotate, hintFor("", f.rotate))),
+		container.NewGridWithColumns(2, f.shiftOn, container.NewVBox(f.shift, hintFor("", f.shift))),
+		container.NewGridWithColumns(2, f.noiseOn, container.NewVBox(f.noise, hintFor("", f.noise))),
+	)
 	preview := &widget.Button{Text: "Preview augmented samples", Icon: theme.VisibilityIcon(), OnTapped: func() { f.hooks.preview() }}
 	return container.NewVBox(
 		heading("Data"), data,
@@ -493,7 +489,7 @@ func (p *classPicker) widget() fyne.CanvasObject {
 func (p *classPicker) loading() {
 	p.names, p.checks = nil, nil
 	p.grid.RemoveAll()
-	p.status.Importance = widget.LowImportance
+	p.status.Importance = widget.MediumImportance
 	p.status.SetText("Reading the dataset…")
 }
 
@@ -579,7 +575,7 @@ func (p *classPicker) update() {
 		p.status.SetText(fmt.Sprintf("Tick at least 2 classes (%d ticked).", p.count()))
 		return
 	}
-	p.status.Importance = widget.LowImportance
+	p.status.Importance = widget.MediumImportance
 	p.status.SetText(fmt.Sprintf("%d of %d classes.", p.count(), len(p.names)))
 }
 

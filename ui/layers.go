@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,7 +35,6 @@ type layerRow struct {
 func newLayerList(k *keys, changed func()) *layerList {
 	l := &layerList{keys: k, changed: changed, box: container.NewVBox()}
 	l.empty = widget.NewLabel("No hidden layers: softmax regression.")
-	l.empty.Importance = widget.LowImportance
 	return l
 }
 
@@ -126,7 +126,9 @@ func (l *layerList) rebuild() {
 		}
 		buttons := container.NewHBox(up, down, del)
 		width := container.NewGridWrap(fyne.NewSize(86, r.width.MinSize().Height), r.width)
-		l.box.Add(container.NewBorder(nil, nil, width, buttons, r.act))
+		// Tab follows the order of the objects: width, activation, buttons,
+		// as they stand (NewBorder would put the activation first).
+		l.box.Add(container.New(layout.NewBorderLayout(nil, nil, width, buttons), width, r.act, buttons))
 	}
 	l.box.Refresh()
 }

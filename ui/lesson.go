@@ -119,7 +119,6 @@ func newLessonTab(win fyne.Window, load func(string, uint64) (*dataset.Dataset, 
 	l.classB = &widget.Select{OnChanged: func(string) { l.classesChosen() }}
 	l.openCSV = &widget.Button{Text: "Points from CSV…", Icon: theme.FolderOpenIcon(), OnTapped: l.chooseCSV}
 	l.dataInfo = widget.NewLabel("Reading the digits…")
-	l.dataInfo.Importance = widget.LowImportance
 	l.dataInfo.Wrapping = fyne.TextWrapWord
 
 	l.right = &widget.Select{Options: []string{rightSigmoid, rightLinear}, OnChanged: func(s string) {
@@ -331,7 +330,7 @@ func (l *lessonTab) chooseCSV() {
 		})
 	}, l.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
-	d.Show()
+	present(l.win, d)
 }
 
 // setPoints makes pts the lesson's data; on the UI goroutine.

@@ -56,7 +56,7 @@ func (w *Workbench) previewAugment() {
 			label.Wrapping = fyne.TextWrapWord
 			d := dialog.NewCustom("Augmented samples", "Close", container.NewBorder(label, nil, nil, nil, grid), w.win)
 			d.Resize(fyne.NewSize(640, 420))
-			d.Show()
+			present(w.win, d)
 		})
 	})
 }

@@ -93,6 +93,7 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 	}
 	t.lossChart.hover = t.pointer
 	t.accChart.hover = t.pointer
+	t.confusion.hover = t.pointCell
 	t.throttle = bridge.NewThrottle(redrawInterval, t.render)
 	t.axis = &widget.Select{Options: []string{axisStep, axisEpoch, axisSeconds}, OnChanged: func(s string) {
 		t.setOption(func(o *chartOptions) { o.axis = s })
@@ -105,8 +106,7 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 		t.setOption(func(o *chartOptions) { o.smoothing = v })
 	}}
 	t.readout = widget.NewLabel("Point at a chart to read its values.")
-	t.readout.Importance = widget.LowImportance
-	t.readout.Truncation = fyne.TextTruncateEllipsis
+	t.readout.Wrapping = fyne.TextWrapWord // never cut off
 
 	t.table = widget.NewTable(t.tableSize, t.tableCell, t.tableUpdate)
 	t.table.ShowHeaderRow = true
@@ -342,24 +342,65 @@ func (t *trainingTab) showSnapshot(s *snapshot) {
 }
 
 // pointer shows the values nearest the data x under the pointer.
-func (t *trainingTab) pointer(x float64, ok bool) {
+func (t *trainingTab) pointer(x, _ float64, ok bool) {
 	t.mu.Lock()
-	s, axis, smoothing := t.shown, t.opts.axis, t.opts.smoothing
+	s, axis, smoothing, dark := t.shown, t.opts.axis, t.opts.smoothing, t.opts.dark
 	t.mu.Unlock()
 	if !ok || s == nil || len(s.loss) == 0 {
 		t.readout.SetText("Point at a chart to read its values.")
+		t.lossChart.setMarks(nil)
+		t.accChart.setMarks(nil)
 		return
+	}
+	th := plots.LightTheme()
+	if dark {
+		th = plots.DarkTheme()
 	}
 	bx, vx := s.x(axis)
 	i := nearest(bx, x)
 	smoothLoss, smoothAcc := plots.EMA(s.loss[:i+1], smoothing), plots.EMA(s.acc[:i+1], smoothing)
-	text := fmt.Sprintf("step %s · epoch %.2f · %.1f s — train loss %.4f (smoothed %.4f), accuracy %.1f%% (smoothed %.1f%%)",
-		thousands(s.step[i]), s.epoch[i], s.secs[i], s.loss[i], smoothLoss[i], 100*s.acc[i], 100*smoothAcc[i])
+	// The markers sit on the curves as drawn: smoothed train values, raw
+	// validation points.
+	lossMarks := []mark{{x: bx[i], y: smoothLoss[i], color: th.Color(0)}}
+	accMarks := []mark{{x: bx[i], y: smoothAcc[i], color: th.Color(0)}}
+	text := fmt.Sprintf("Step %s, epoch %.2f, %.1f s: train loss %s (smoothed %s), train accuracy %.1f%% (smoothed %.1f%%)",
+		thousands(s.step[i]), s.epoch[i], s.secs[i], formatLoss(s.loss[i]), formatLoss(smoothLoss[i]), 100*s.acc[i], 100*smoothAcc[i])
 	if len(vx) > 0 {
 		j := nearest(vx, x)
-		text += fmt.Sprintf(" · validation after epoch %.0f: loss %.4f, accuracy %.2f%%", s.vEpoch[j], s.vLoss[j], 100*s.vAcc[j])
+		text += fmt.Sprintf("; validation after epoch %.0f: loss %s, accuracy %.2f%%", s.vEpoch[j], formatLoss(s.vLoss[j]), 100*s.vAcc[j])
+		lossMarks = append(lossMarks, mark{x: vx[j], y: s.vLoss[j], color: th.Color(1)})
+		accMarks = append(accMarks, mark{x: vx[j], y: s.vAcc[j], color: th.Color(1)})
 	}
-	t.readout.SetText(text)
+	t.readout.SetText(text + ".")
+	t.lossChart.setMarks(lossMarks)
+	t.accChart.setMarks(accMarks)
+}
+
+// pointCell reads out the confusion matrix's cell under the pointer: the
+// matrix may have too many classes to print every count.
+func (t *trainingTab) pointCell(x, y float64, ok bool) {
+	t.mu.Lock()
+	s := t.shown
+	t.mu.Unlock()
+	if !ok || s == nil || s.done == nil {
+		t.readout.SetText("Point at a chart to read its values.")
+		return
+	}
+	conf := s.done.Test.Confusion
+	i, j := int(math.Round(y)), int(math.Round(x)) // rows are true classes, columns predictions
+	if i < 0 || j < 0 || i >= len(conf) || j >= len(conf) || i >= len(s.classes) {
+		return
+	}
+	total := 0
+	for _, c := range conf[i] {
+		total += c
+	}
+	share := 0.0
+	if total > 0 {
+		share = 100 * float64(conf[i][j]) / float64(total)
+	}
+	t.readout.SetText(fmt.Sprintf("Test images of class %s predicted as %s: %s of %s (%.1f%%).",
+		s.classes[i], s.classes[j], thousands(float64(conf[i][j])), thousands(float64(total)), share))
 }
 
 // nearest returns the index of the value in sorted xs closest to x.

@@ -59,7 +59,12 @@ type Workbench struct {
 // app's preferences.
 func New(a fyne.App, win fyne.Window) *Workbench {
 	w := &Workbench{app: a, win: win, data: newDatasetCache()}
-	w.keys = keys{run: w.Train, stop: w.Stop}
+	shortcuts := windowShortcuts(w.Train, func(i int) { w.tabs.SelectIndex(i) })
+	w.keys = keys{shortcuts: map[string]func(){}, escape: w.escape}
+	for s, f := range shortcuts {
+		w.keys.shortcuts[s.ShortcutName()] = f
+		win.Canvas().AddShortcut(s, func(fyne.Shortcut) { f() })
+	}
 	w.models = newModelHolder(
 		func(m *training.Model, d string) { w.classify.setModel(m, d) },
 		func(_ *training.Model, d string) { w.terrain.modelChanged(d) },
@@ -94,6 +99,7 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	}}
 	sidebar := container.NewVScroll(container.NewPadded(container.NewVBox(w.form.content, widget.NewSeparator(), reset)))
 	sidebar.SetMinSize(fyne.NewSize(340, 0))
+	w.keys.reveal = func(o fyne.CanvasObject) { reveal(sidebar, o) }
 
 	w.labTabs = container.NewAppTabs(
 		container.NewTabItem("Logistic regression: CE against MSE", w.lesson.content),
@@ -113,12 +119,9 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	split.Offset = 0.28
 	w.content = split
 
-	for _, s := range runShortcuts {
-		win.Canvas().AddShortcut(s, func(fyne.Shortcut) { w.Train() })
-	}
 	win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyEscape {
-			w.Stop()
+			w.escape()
 		}
 	})
 	w.followTheme()
@@ -246,6 +249,26 @@ func (w *Workbench) Train() {
 	}
 	w.tabs.SelectIndex(0)
 	w.runner.start(cfg)
+}
+
+// escape closes the top dialog, or else stops the run (Esc).
+func (w *Workbench) escape() {
+	if !dismissTop(w.win) {
+		w.Stop()
+	}
+}
+
+// reveal scrolls o, inside scroll, into view.
+func reveal(scroll *container.Scroll, o fyne.CanvasObject) {
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(scroll.Content).Y
+	bottom := top + o.Size().Height
+	switch {
+	case top < scroll.Offset.Y:
+		scroll.ScrollToOffset(fyne.NewPos(scroll.Offset.X, top))
+	case bottom > scroll.Offset.Y+scroll.Size().Height:
+		scroll.ScrollToOffset(fyne.NewPos(scroll.Offset.X, bottom-scroll.Size().Height))
+	}
 }
 
 // Stop stops the run (the Stop button and Esc); the run ends with its

@@ -198,10 +198,23 @@ func TestTrainClassifyDraw(t *testing.T) {
 		mid := after.DataRect.Min.Add(after.DataRect.Max).Div(2)
 		scale := c.Size().Width / float32(after.Image.Bounds().Dx())
 		c.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(float32(mid.X)*scale, float32(mid.Y)*scale)}})
-		if got := wb.training.readout.Text; !strings.HasPrefix(got, "step ") || !strings.Contains(got, "train loss") || !strings.Contains(got, "validation after epoch") {
+		if got := wb.training.readout.Text; !strings.HasPrefix(got, "Step ") || !strings.Contains(got, "train loss") || !strings.Contains(got, "validation after epoch") {
 			t.Errorf("readout under the pointer = %q", got)
 		}
+		// A marker sits on each series there: the train curve and the
+		// nearest validation point, inside the chart.
+		if len(c.markData) != 2 || !c.marks[0].Visible() || !c.marks[1].Visible() {
+			t.Errorf("markers under the pointer: %d, want 2 visible", len(c.markData))
+		} else if p := c.marks[0].Position(); p.X < 0 || p.Y < 0 || p.X > c.Size().Width || p.Y > c.Size().Height {
+			t.Errorf("train marker at %v, outside the %v chart", p, c.Size())
+		}
+		if wb.training.readout.Truncation != fyne.TextTruncateOff {
+			t.Errorf("the readout may be cut off")
+		}
 		c.MouseOut()
+		if c.marks[0].Visible() {
+			t.Errorf("the marker stays after the pointer left")
+		}
 		if wb.classify.noModel.Visible() {
 			t.Error("the Classify tab still says there is no model")
 		}
@@ -375,17 +388,43 @@ func TestDivergedRunShowsError(t *testing.T) {
 }
 
 // TestFitsSmallScreens checks that every tab fits the smallest window the
-// workbench supports, 1024×700.
+// workbench supports, 1024×700, in the states that used to widen it: a
+// field in error with a long message, all ten classes ticked, and back to
+// MNIST after another source; and that none of them changes the sidebar's
+// width.
 func TestFitsSmallScreens(t *testing.T) {
 	a := test.NewTempApp(t)
 	wb, _ := newTestWorkbench(t, a)
-	onUI(func() {
+	var sidebar float32
+	fits := func(state string) {
+		t.Helper()
 		for i, tab := range wb.tabs.Items {
 			wb.tabs.SelectIndex(i)
 			if m := wb.Content().MinSize(); m.Width > 1024 || m.Height > 700 {
-				t.Errorf("with the %s tab the window needs at least %v×%v, more than 1024×700", tab.Text, m.Width, m.Height)
+				t.Errorf("%s, with the %s tab the window needs at least %v×%v, more than 1024×700", state, tab.Text, m.Width, m.Height)
 			}
 		}
+		wb.tabs.SelectIndex(0)
+		w := wb.form.content.MinSize().Width
+		if sidebar == 0 {
+			sidebar = w
+		} else if w != sidebar {
+			t.Errorf("%s, the form needs %v wide, not %v as at first", state, w, sidebar)
+		}
+	}
+	onUI(func() {
+		fits("with the defaults")
+		wb.form.layers.rows[0].width.SetText("100000000")
+		wb.form.valSplit.SetText("0.987654321")
+		fits("with two fields in error")
+		wb.form.layers.rows[0].width.SetText("128")
+		wb.form.valSplit.SetText("0.1")
+		wb.form.classes.setAll(true)
+		fits("with ten classes")
+		wb.form.selectSource("idx:/a/folder/with/a/rather/long/name/that/goes/on/and/on/and/on")
+		fits("with a long source")
+		wb.form.setSource("mnist")
+		fits("back on MNIST")
 	})
 }
 
