@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -318,16 +320,26 @@ func (f *experimentForm) selectSource(spec string) {
 		f.sourceInfo.SetText("60,000 training, 10,000 test images")
 	} else {
 		_, dir, _ := strings.Cut(spec, ":")
-		f.sourceInfo.SetText(dir)
+		f.sourceInfo.SetText("Folder " + filepath.Base(dir))
 	}
 }
 
-// setSource switches to a new data source.
+// setSource switches to a new data source, keeping the classes ticked
+// that the new source has too (MNIST's digits, say, in an IDX set of
+// digits).
 func (f *experimentForm) setSource(spec string) {
+	keep := f.classes.selected()
+	if f.classes.names == nil {
+		keep = f.classes.want
+	}
 	f.selectSource(spec)
 	if spec == "mnist" {
-		f.classes.set(digitNames(), []string{"3", "5", "8"})
+		if len(keep) == 0 {
+			keep = []string{"3", "5", "8"}
+		}
+		f.classes.set(digitNames(), keep)
 	} else {
+		f.classes.want = keep
 		f.classes.loading()
 	}
 	f.hooks.sourceChanged(spec)
@@ -499,14 +511,21 @@ func (p *classPicker) failed(err error) {
 	p.status.SetText(err.Error())
 }
 
-// set lists names, ticking selected (all when selected is empty).
+// set lists names, ticking selected: all when selected is empty or when
+// fewer than two of its names are among them (the classes of another
+// source).
 func (p *classPicker) set(names, selected []string) {
 	p.names = names
 	p.checks = nil
 	p.grid.RemoveAll()
 	tick := map[string]bool{}
 	for _, s := range selected {
-		tick[s] = true
+		if slices.Contains(names, s) {
+			tick[s] = true
+		}
+	}
+	if len(tick) < 2 {
+		selected = nil
 	}
 	for _, n := range names {
 		c := widget.NewCheck(n, nil)

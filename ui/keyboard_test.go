@@ -2,11 +2,17 @@ package ui
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+
+	"github.com/neuralworkbench/workbench/training"
 )
 
 // TestKeyboardNavigation checks the keys a person uses without a mouse:
@@ -45,6 +51,41 @@ func TestKeyboardNavigation(t *testing.T) {
 		wb.escape()
 		if c.Overlays().Top() != nil {
 			t.Error("Esc did not close the dialog")
+		}
+	})
+}
+
+// TestSwitchingSourcesKeepsClasses ticks MNIST digits, switches to a
+// folder of digit classes and back: the classes both have stay ticked.
+func TestSwitchingSourcesKeepsClasses(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	dir := t.TempDir()
+	for _, class := range []string{"1", "2", "7", "9"} {
+		os.MkdirAll(filepath.Join(dir, class), 0o755)
+		for i := range 3 {
+			if err := writePNG(filepath.Join(dir, class, fmt.Sprintf("%d.png", i)), whiteFive()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	onUI(func() {
+		cfg := training.DefaultConfig()
+		cfg.Classes = []string{"1", "2", "7"}
+		wb.form.set(cfg)
+		wb.form.setSource("folder:" + dir)
+	})
+	wb.settle()
+	onUI(func() {
+		if got := wb.form.classes.selected(); fmt.Sprint(got) != "[1 2 7]" {
+			t.Errorf("after switching to a folder of digits the ticked classes are %v, want [1 2 7]", got)
+		}
+		if !strings.HasSuffix(wb.form.sourceInfo.Text, filepath.Base(dir)) || strings.Contains(wb.form.sourceInfo.Text, "/") {
+			t.Errorf("the source reads %q: its name, not its path", wb.form.sourceInfo.Text)
+		}
+		wb.form.setSource("mnist")
+		if got := wb.form.classes.selected(); fmt.Sprint(got) != "[1 2 7]" {
+			t.Errorf("back on MNIST the ticked classes are %v, want [1 2 7]", got)
 		}
 	})
 }

@@ -1,0 +1,138 @@
+package ui
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/nn"
+)
+
+// The tests in this file replay what a new user saw go wrong in the
+// window, and assert what the window shows now.
+
+// smallRun is a quick experiment of the given length.
+func smallRun(epochs int) training.Config {
+	cfg := training.DefaultConfig()
+	cfg.Epochs, cfg.Limit = epochs, 600
+	cfg.Hidden = []nn.Layer{{Width: 16, Activation: nn.ReLU}}
+	return cfg
+}
+
+// Seen: a run that failed left the previous run's confusion matrix
+// under "test set".
+func TestFailedRunLeavesNoOldResults(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() { wb.form.set(smallRun(1)) })
+	train(t, wb)
+	onUI(func() {
+		if wb.training.confusion.current() == nil {
+			t.Fatal("the first run shows no confusion matrix")
+		}
+		cfg := smallRun(20)
+		cfg.Optimizer, cfg.LR = "sgd", 100
+		cfg.Hidden = []nn.Layer{{Width: 16, Activation: nn.Linear}}
+		wb.form.set(cfg)
+	})
+	train(t, wb)
+	onUI(func() {
+		if wb.training.confusion.current() != nil {
+			t.Error("after a failed run the previous run's confusion matrix is still shown")
+		}
+		if !wb.training.errorBox.Visible() || strings.Contains(wb.training.results.Text, "test accuracy") {
+			t.Errorf("a failed run: error shown %v, results %q", wb.training.errorBox.Visible(), wb.training.results.Text)
+		}
+		if got := wb.training.perClass.Text; got != "" {
+			t.Errorf("a failed run shows the per-class line %q", got)
+		}
+	})
+}
+
+// Seen: new settings passed for the run's; a 5-epoch run after a 30-epoch
+// one showed the table's headers only.
+func TestResultsNameTheirRun(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() { wb.form.set(smallRun(12)) })
+	train(t, wb)
+	onUI(func() {
+		tt := wb.training
+		if y := tableOffset(t, tt.table).Y; y <= 0 {
+			t.Errorf("after 12 epochs the table shows its top (offset %v): it does not follow the newest epoch", y)
+		}
+		for _, want := range []string{"This run: mnist 3,5,8", "784-16-3 relu", "adam lr 0.001", "12 epochs", "seed 1"} {
+			if !strings.Contains(tt.runInfo.Text, want) {
+				t.Errorf("the run's line %q does not say %q", tt.runInfo.Text, want)
+			}
+		}
+		if tt.stale.Visible() {
+			t.Errorf("the run's own settings are reported as changed: %q", tt.stale.Text)
+		}
+		wb.form.lr.SetText("0.01")
+		if !tt.stale.Visible() || !strings.Contains(tt.stale.Text, "Settings changed since this run") {
+			t.Error("editing the learning rate after the run does not say the settings changed")
+		}
+		wb.form.lr.SetText("0.001")
+		if tt.stale.Visible() {
+			t.Error("the notice stays after the setting is put back")
+		}
+		wb.form.valSplit.SetText("0.7") // invalid: not the run's either
+		if !tt.stale.Visible() {
+			t.Error("an invalid form passes for the run's settings")
+		}
+		wb.form.valSplit.SetText("0.1")
+		wb.form.set(smallRun(2))
+	})
+	train(t, wb)
+	onUI(func() {
+		tt := wb.training
+		if off := tableOffset(t, tt.table); off.Y != 0 {
+			t.Errorf("after a 12-epoch run, a 2-epoch run's table is scrolled to %v: its rows are out of view", off)
+		}
+		if !strings.Contains(tt.runInfo.Text, "2 epochs") {
+			t.Errorf("the run's line %q is not the new run's", tt.runInfo.Text)
+		}
+	})
+}
+
+// Seen: why Train is disabled was replaced by the old "Done…" line when
+// the charts redrew, and never shown for a batch-size error.
+func TestWhyTrainIsDisabledStays(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() { wb.form.set(smallRun(1)) })
+	train(t, wb)
+	onUI(func() { wb.form.batch.SetText("0") })
+	wb.training.redraw() // the charts redraw after the run
+	wb.settle()
+	onUI(func() {
+		c := wb.controls
+		if !c.train.Disabled() || !c.problem.Visible() || !strings.Contains(c.problem.Text, "batch size must be between 1") {
+			t.Errorf("batch 0 after a run: Train disabled %v, problem shown %v: %q", c.train.Disabled(), c.problem.Visible(), c.problem.Text)
+		}
+		if c.status.Visible() {
+			t.Errorf("the run's status %q covers the problem", c.status.Text)
+		}
+		wb.form.batch.SetText("64")
+		if c.train.Disabled() || c.problem.Visible() || !c.status.Visible() {
+			t.Error("with the batch size fixed, Train is still disabled or the problem still shown")
+		}
+	})
+}
+
+// tableOffset reads how far a table is scrolled. Fyne keeps it
+// unexported; the test fails loudly if that changes.
+func tableOffset(t *testing.T, tb *widget.Table) fyne.Position {
+	t.Helper()
+	v := reflect.ValueOf(tb).Elem().FieldByName("offset")
+	if !v.IsValid() || v.Type() != reflect.TypeOf(fyne.Position{}) {
+		t.Fatalf("widget.Table has no offset field of type fyne.Position any more: update tableOffset")
+	}
+	return fyne.NewPos(float32(v.FieldByName("X").Float()), float32(v.FieldByName("Y").Float()))
+}
