@@ -1,16 +1,12 @@
 package main
 
 import (
-	"log"
-	"os"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"github.com/neuralworkbench/workbench/assets"
 	"github.com/neuralworkbench/workbench/training/dataset"
 	"github.com/neuralworkbench/workbench/ui"
-	"github.com/neuralworkbench/workbench/ui/bridge"
 )
 
 // appID matches FyneApp.toml; preferences are stored under it.
@@ -31,15 +27,12 @@ func runGUI() {
 		win.Close()
 	})
 	win.SetMaster()
-	if dir := os.Getenv("NW_TOUR"); dir != "" {
-		// make screenshot: drive the window, save screenshots, quit.
-		go func() {
-			if err := wb.Tour(dir); err != nil {
-				log.Printf("screenshot tour: %v", err)
-				os.Exit(1)
-			}
-			bridge.Do(a.Quit)
-		}()
+	if startTour != nil {
+		startTour(a, wb)
 	}
 	win.ShowAndRun()
 }
+
+// startTour, set only in the screenshot build (go build -tags tour, see
+// tour.go), drives the window through its screenshot tour.
+var startTour func(fyne.App, *ui.Workbench)

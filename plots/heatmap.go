@@ -1151,12 +1151,26 @@ const (
 	barTitleGap = 3   // between the widest tick label and the ZLabel, as newPlot pads axis labels
 )
 
-func (b *colorBar) ticks() []plot.Tick {
+// ticks returns the colour bar's ticks and the offset their labels are
+// relative to, "" for none (see labelOffset).
+func (b *colorBar) ticks() ([]plot.Tick, string) {
 	sc := b.scale
 	if sc.kind == LogSequential {
-		return logTicks{}.Ticks(sc.lo, sc.hi)
+		return logTicks{}.Ticks(sc.lo, sc.hi), ""
 	}
-	return linearTicks{Target: 6}.Ticks(sc.lo, sc.hi)
+	ticks, off := linearTicks{Target: 6}.ticks(sc.lo, sc.hi)
+	if off == 0 {
+		return ticks, ""
+	}
+	return ticks, formatOffset(off)
+}
+
+// offsetStyle is the style of the offset above the bar, anchored at its
+// bottom left corner.
+func (b *colorBar) offsetStyle() text.Style {
+	sty := b.tickStyle()
+	sty.YAlign = draw.YBottom
+	return sty
 }
 
 // frac returns the fraction of the bar's height, from the bottom, at which
@@ -1202,7 +1216,7 @@ func (b *colorBar) tickLabelX(ticks []plot.Tick) (x, widest vg.Length) {
 // for the tick labels and the ZLabel, so that the plot leaves room for
 // the colour bar.
 func (b *colorBar) GlyphBoxes(*plot.Plot) []plot.GlyphBox {
-	ticks := b.ticks()
+	ticks, offset := b.ticks()
 	x, widest := b.tickLabelX(ticks)
 	sty := b.tickStyle()
 	boxes := make([]plot.GlyphBox, 0, len(ticks)+2)
@@ -1223,6 +1237,11 @@ func (b *colorBar) GlyphBoxes(*plot.Plot) []plot.GlyphBox {
 		r.Min.X += off
 		r.Max.X += off
 		boxes = append(boxes, plot.GlyphBox{X: 1, Y: 0.5, Rectangle: r})
+	}
+	if offset != "" {
+		r := b.offsetStyle().Rectangle(offset)
+		r = r.Add(vg.Point{X: vg.Points(barGap), Y: vg.Points(offsetGap)})
+		boxes = append(boxes, plot.GlyphBox{X: 1, Y: 1, Rectangle: r})
 	}
 	return boxes
 }
@@ -1259,9 +1278,12 @@ func (b *colorBar) Plot(dc draw.Canvas, _ *plot.Plot) {
 	axis := draw.LineStyle{Color: b.theme.Foreground, Width: vg.Points(0.75)}
 	dc.StrokeLines(draw.LineStyle{Color: b.theme.Foreground, Width: vg.Points(0.5)}, append(rectPoints(bar), bar.Min))
 
-	ticks := b.ticks()
+	ticks, offset := b.ticks()
 	lx, widest := b.tickLabelX(ticks)
 	sty := b.tickStyle()
+	if offset != "" {
+		dc.FillText(b.offsetStyle(), vg.Point{X: x0, Y: y1 + vg.Points(offsetGap)}, offset)
+	}
 	for _, t := range ticks {
 		y := yAt(sc.scaled(t.Value))
 		l := vg.Points(barTick)

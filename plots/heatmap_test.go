@@ -646,7 +646,8 @@ func TestHeatmapColorBarTicks(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []string
-		for _, tk := range h.bar.ticks() {
+		ticks, _ := h.bar.ticks()
+		for _, tk := range ticks {
 			if tk.Label != "" {
 				got = append(got, tk.Label)
 			}

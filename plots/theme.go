@@ -123,7 +123,7 @@ var (
 )
 
 // newPlot returns a plot with the theme's colours and the package's fonts on
-// every text, axis and tick.
+// every text, axis and tick, which shows the offsets of its linearTicks axes.
 func (t Theme) newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p := plot.New()
 	p.BackgroundColor = t.Background
@@ -151,6 +151,9 @@ func (t Theme) newPlot(title, xlabel, ylabel string) *plot.Plot {
 
 	p.Legend.TextStyle.Color = t.Foreground
 	p.Legend.TextStyle.Font = font.From(sans, legendSize)
+
+	// The offsets of linearTicks axes, if they need one.
+	p.Add(axisOffsets{})
 	return p
 }
 

@@ -502,3 +502,13 @@ func (c *classifyTab) classifyPad() {
 		c.shown()
 	})
 }
+
+// resultsText joins the result cards' titles; on the UI goroutine.
+func (c *classifyTab) resultsText() string {
+	var b strings.Builder
+	for _, card := range c.cards {
+		b.WriteString(card.title.Text)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/ui/samples"
 )
 
 // TestKeyboardNavigation checks the keys a person uses without a mouse:
@@ -64,7 +65,7 @@ func TestSwitchingSourcesKeepsClasses(t *testing.T) {
 	for _, class := range []string{"1", "2", "7", "9"} {
 		os.MkdirAll(filepath.Join(dir, class), 0o755)
 		for i := range 3 {
-			if err := writePNG(filepath.Join(dir, class, fmt.Sprintf("%d.png", i)), whiteFive()); err != nil {
+			if err := samples.WritePNG(filepath.Join(dir, class, fmt.Sprintf("%d.png", i)), samples.WhiteFive()); err != nil {
 				t.Fatal(err)
 			}
 		}

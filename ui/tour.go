@@ -1,11 +1,10 @@
+//go:build tour
+
 package ui
 
 import (
 	"fmt"
 	"image"
-	"image/color"
-	"image/png"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/ui/bridge"
+	"github.com/neuralworkbench/workbench/ui/samples"
 )
 
 // Tour drives the real window through a short session, as a person would,
@@ -61,24 +61,24 @@ func (w *Workbench) Tour(dir string) error {
 	}
 
 	// Classify: drop two images and a file that is not one, then draw.
-	samples := filepath.Join(dir, "samples")
-	os.MkdirAll(samples, 0o755)
+	sampleDir := filepath.Join(dir, "samples")
+	os.MkdirAll(sampleDir, 0o755)
 	var uris []fyne.URI
 	for _, s := range []struct {
 		name string
 		draw func() image.Image
-	}{{"photo-of-an-8.png", photoEight}, {"white-on-black-5.png", whiteFive}} {
-		path := filepath.Join(samples, s.name)
-		if err := writePNG(path, s.draw()); err != nil {
+	}{{"photo-of-an-8.png", samples.PhotoEight}, {"white-on-black-5.png", samples.WhiteFive}} {
+		path := filepath.Join(sampleDir, s.name)
+		if err := samples.WritePNG(path, s.draw()); err != nil {
 			return err
 		}
 		uris = append(uris, storage.NewFileURI(path))
 	}
-	notes := filepath.Join(samples, "notes.txt")
+	notes := filepath.Join(sampleDir, "notes.txt")
 	os.WriteFile(notes, []byte("not an image"), 0o644)
 	uris = append(uris, storage.NewFileURI(notes))
 	bridge.DoAndWait(func() { w.Dropped(fyne.NewPos(600, 400), uris) })
-	bridge.DoAndWait(func() { drawThree(w.classify.pad) })
+	bridge.DoAndWait(func() { samples.DrawThree(w.classify.pad) })
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		busy := false
 		bridge.DoAndWait(func() { busy = strings.Contains(w.classify.resultsText(), "classifying…") })
@@ -201,95 +201,4 @@ func (w *Workbench) capture(dir, name string) error {
 		return fmt.Errorf("capturing %s with ImageMagick's import: %v: %s", name, err, out)
 	}
 	return nil
-}
-
-func writePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// resultsText joins the result cards' titles; on the UI goroutine.
-func (c *classifyTab) resultsText() string {
-	var b strings.Builder
-	for _, card := range c.cards {
-		b.WriteString(card.title.Text)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-// photoEight is a dark 8 on slightly uneven light paper, as a phone photo
-// of a handwritten digit looks.
-func photoEight() image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, 360, 480))
-	for y := 0; y < 480; y++ {
-		for x := 0; x < 360; x++ {
-			v := uint8(225 + 20*float64(x)/360 - 10*float64(y)/480)
-			img.Set(x, y, color.RGBA{v, v, uint8(float64(v) * 0.96), 255})
-		}
-	}
-	ring := func(cx, cy, rx, ry, width float64) {
-		for y := 0; y < 480; y++ {
-			for x := 0; x < 360; x++ {
-				dx, dy := (float64(x)-cx)/rx, (float64(y)-cy)/ry
-				d := math.Abs(math.Sqrt(dx*dx+dy*dy)-1) * math.Min(rx, ry)
-				if d < width {
-					img.Set(x, y, color.RGBA{40, 40, 60, 255})
-				}
-			}
-		}
-	}
-	ring(180, 150, 75, 80, 14)
-	ring(180, 320, 90, 95, 15)
-	return img
-}
-
-// whiteFive is a light 5 on black, as MNIST draws digits.
-func whiteFive() image.Image {
-	img := image.NewGray(image.Rect(0, 0, 200, 200))
-	line := func(x0, y0, x1, y1 float64) {
-		for t := 0.0; t <= 1; t += 0.002 {
-			cx, cy := x0+t*(x1-x0), y0+t*(y1-y0)
-			for dy := -9; dy <= 9; dy++ {
-				for dx := -9; dx <= 9; dx++ {
-					if dx*dx+dy*dy <= 81 {
-						img.SetGray(int(cx)+dx, int(cy)+dy, color.Gray{Y: 250})
-					}
-				}
-			}
-		}
-	}
-	line(140, 40, 70, 40)
-	line(70, 40, 62, 95)
-	for a := -100.0; a <= 110; a += 2 {
-		r := a * math.Pi / 180
-		x, y := 95+50*math.Sin(r+math.Pi/2), 120-45*math.Cos(r+math.Pi/2)
-		line(x, y, x+1, y+1)
-	}
-	return img
-}
-
-// drawThree draws a 3 on the pad with drag events, as a mouse would.
-func drawThree(p interface {
-	Dragged(*fyne.DragEvent)
-	DragEnd()
-}) {
-	arc := func(cx, cy, r, from, to float64) {
-		prev := fyne.NewPos(float32(cx+r*math.Cos(from)), float32(cy+r*math.Sin(from)))
-		for a := from; a <= to; a += 0.12 {
-			pos := fyne.NewPos(float32(cx+r*math.Cos(a)), float32(cy+r*math.Sin(a)))
-			p.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: pos}, Dragged: fyne.Delta{DX: pos.X - prev.X, DY: pos.Y - prev.Y}})
-			prev = pos
-		}
-		p.DragEnd()
-	}
-	arc(135, 95, 48, -2.6, 1.6)
-	arc(135, 185, 55, -1.6, 2.6)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/neuralworkbench/workbench/plots"
 	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/ui/bridge"
+	"github.com/neuralworkbench/workbench/ui/samples"
 )
 
 // newTestWorkbench opens the workbench in a test window of the app's
@@ -251,7 +252,7 @@ func TestTrainClassifyDraw(t *testing.T) {
 		}
 		// Draw a 3 on the pad, as mouse drags.
 		wb.classify.onShown = nil
-		drawThree(wb.classify.pad)
+		samples.DrawThree(wb.classify.pad)
 	})
 	wb.settle()
 	onUI(func() {
@@ -277,7 +278,7 @@ func uniform(img image.Image) bool {
 
 func writeEight(t *testing.T, path string) string {
 	t.Helper()
-	if err := writePNG(path, photoEight()); err != nil {
+	if err := samples.WritePNG(path, samples.PhotoEight()); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -437,11 +438,11 @@ func TestImageFolderSource(t *testing.T) {
 	for _, class := range []string{"circles", "fives"} {
 		os.MkdirAll(filepath.Join(dir, class), 0o755)
 		for i := range 6 {
-			img := photoEight()
+			img := samples.PhotoEight()
 			if class == "fives" {
-				img = whiteFive()
+				img = samples.WhiteFive()
 			}
-			if err := writePNG(filepath.Join(dir, class, fmt.Sprintf("%d.png", i)), img); err != nil {
+			if err := samples.WritePNG(filepath.Join(dir, class, fmt.Sprintf("%d.png", i)), img); err != nil {
 				t.Fatal(err)
 			}
 		}
