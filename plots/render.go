@@ -140,8 +140,8 @@ func (c *Chart) PixelAt(x, y float64) (px, py float64) {
 // margin is the empty border around every chart.
 const margin vg.Length = 4.5 // points: 6 pixels at 96 DPI
 
-// drawPlot draws p on c with a margin around it, and returns the canvas its
-// data is drawn in. If fill, it first fills all of c with p's background;
+// drawPlot draws p on c with a margin around it, fitted to its size (see
+// fitPlot), and returns the canvas its data is drawn in. If fill, it first fills all of c with p's background;
 // otherwise c must already have it.
 func drawPlot(p *plot.Plot, c draw.Canvas, fill bool) draw.Canvas {
 	if bg := p.BackgroundColor; bg != nil {
@@ -155,6 +155,7 @@ func drawPlot(p *plot.Plot, c draw.Canvas, fill bool) draw.Canvas {
 		defer func() { p.BackgroundColor = bg }()
 	}
 	inner := draw.Crop(c, margin, -margin, margin, -margin)
+	defer fitPlot(p, inner)()
 	p.Draw(inner)
 	return p.DataCanvas(inner)
 }
