@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/neuralworkbench/workbench/training"
@@ -135,4 +136,33 @@ func tableOffset(t *testing.T, tb *widget.Table) fyne.Position {
 		t.Fatalf("widget.Table has no offset field of type fyne.Position any more: update tableOffset")
 	}
 	return fyne.NewPos(float32(v.FieldByName("X").Float()), float32(v.FieldByName("Y").Float()))
+}
+
+// Seen: the dataset size, "3 of 10 classes", the hover readout and the
+// hints were drawn in the theme's low-contrast colours. Every label that
+// informs uses the foreground colour, which reads at WCAG AA (4.5:1) on
+// the background in both themes; warnings and errors their own colours,
+// checked the same way.
+func TestInformativeTextHasContrast(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, win := newTestWorkbench(t, a)
+	onUI(func() {
+		for i := range wb.tabs.Items {
+			wb.tabs.SelectIndex(i)
+			for _, o := range test.LaidOutObjects(win.Content()) {
+				if l, ok := o.(*widget.Label); ok && l.Importance == widget.LowImportance {
+					t.Errorf("label %q is drawn in the low-contrast colour", l.Text)
+				}
+			}
+		}
+	})
+	th := a.Settings().Theme()
+	for _, v := range []fyne.ThemeVariant{theme.VariantLight, theme.VariantDark} {
+		bg := th.Color(theme.ColorNameBackground, v)
+		for _, name := range []fyne.ThemeColorName{theme.ColorNameForeground, theme.ColorNameError, theme.ColorNameWarning, theme.ColorNamePlaceHolder} {
+			if c := contrast(th.Color(name, v), bg); c < 4.5 {
+				t.Errorf("%s on the background in variant %d: contrast %.2f, want ≥ 4.5", name, v, c)
+			}
+		}
+	}
 }

@@ -58,6 +58,7 @@ type Workbench struct {
 // New builds the workbench in win, restoring the last settings from the
 // app's preferences.
 func New(a fyne.App, win fyne.Window) *Workbench {
+	a.Settings().SetTheme(contrastTheme{theme.DefaultTheme()})
 	w := &Workbench{app: a, win: win, data: newDatasetCache()}
 	shortcuts := windowShortcuts(w.Train, func(i int) { w.tabs.SelectIndex(i) })
 	w.keys = keys{shortcuts: map[string]func(){}, escape: w.escape}
