@@ -76,6 +76,11 @@ type DoneEvent struct {
 	History []EpochSummary
 	// Model is the trained model.
 	Model *Model
+	// Warning says, with what to try, that the run ended without learning
+	// (its test accuracy is at chance or its predictions collapsed onto
+	// one class; see the function Warning); it is empty when the run is
+	// fine.
+	Warning string
 }
 
 // ErrorEvent ends a run that failed, for instance by diverging.
@@ -88,15 +93,57 @@ type ErrorEvent struct {
 	Model *Model
 }
 
-// DivergedError reports a loss that became NaN or infinite.
+// Divergence is what made a run diverge.
+type Divergence int
+
+const (
+	// LossNotFinite: a batch loss became NaN or infinite.
+	LossNotFinite Divergence = iota
+	// LossExploded: a batch loss passed ExplosionFactor times the
+	// reference or ChanceFactor times the chance loss, and the weights
+	// passed MaxWeight.
+	LossExploded
+	// WeightsExploded: a weight became NaN or infinite or passed
+	// MaxWeight while the loss looked sane.
+	WeightsExploded
+)
+
+// DivergedError reports a run that blew up; see ExplosionFactor for the
+// rules. The run's model then holds the last weights known to be sane.
 type DivergedError struct {
-	Epoch, Step  int
-	Loss         float64
+	Cause       Divergence
+	Epoch, Step int
+	// Loss is the batch loss at Step (NaN when none was measured).
+	Loss float64
+	// From is the reference loss Loss exploded from.
+	From float64
+	// Weight is the largest |w| (NaN when the loss became NaN first).
+	Weight       float64
 	LearningRate float64
+	// KeptStep is the step whose weights the model keeps (0: the initial
+	// weights) and KeptLoss their batch loss.
+	KeptStep int
+	KeptLoss float64
 }
 
 func (e *DivergedError) Error() string {
-	return fmt.Sprintf("training diverged at epoch %d, step %d: the loss became %g. "+
-		"Try a lower learning rate (now %g), e.g. %g; the model keeps the weights from the step before",
-		e.Epoch, e.Step, e.Loss, e.LearningRate, e.LearningRate/10)
+	var what string
+	switch e.Cause {
+	case LossNotFinite:
+		what = fmt.Sprintf("the loss became %g", e.Loss)
+	case LossExploded:
+		what = fmt.Sprintf("the loss exploded from %.3g to %.3g and the weights to %.3g", e.From, e.Loss, e.Weight)
+	default:
+		what = fmt.Sprintf("the weights grew to %.3g (the limit is %.3g)", e.Weight, float64(MaxWeight))
+		if !isFinite(e.Weight) {
+			what = fmt.Sprintf("the weights became %g", e.Weight)
+		}
+	}
+	kept := "its initial weights"
+	if e.KeptStep > 0 {
+		kept = fmt.Sprintf("the weights of step %d (batch loss %.3g)", e.KeptStep, e.KeptLoss)
+	}
+	return fmt.Sprintf("training diverged at epoch %d, step %d: %s. "+
+		"Try a lower learning rate (now %g), e.g. %g; the model keeps %s, the last known to be sane",
+		e.Epoch, e.Step, what, e.LearningRate, e.LearningRate/10, kept)
 }

@@ -26,13 +26,14 @@ type batch struct {
 type prefetcher struct {
 	ready chan *batch
 	free  chan *batch
+	done  chan struct{} // closed when the goroutine has ended
 }
 
 // prefetchDepth is how many batches may be prepared ahead.
 const prefetchDepth = 3
 
 func startPrefetch(ctx context.Context, cfg Config, train *dataset.Split, stats imageproc.Stats, classes int) *prefetcher {
-	p := &prefetcher{ready: make(chan *batch, prefetchDepth), free: make(chan *batch, prefetchDepth)}
+	p := &prefetcher{ready: make(chan *batch, prefetchDepth), free: make(chan *batch, prefetchDepth), done: make(chan struct{})}
 	for range prefetchDepth {
 		p.free <- &batch{
 			x:      make([]float32, cfg.Batch*imageproc.Pixels),
@@ -45,8 +46,9 @@ func startPrefetch(ctx context.Context, cfg Config, train *dataset.Split, stats 
 }
 
 // run produces every batch of every epoch in order, then closes ready. It
-// stops early when ctx is cancelled.
+// stops early when ctx is cancelled. It closes done as it returns.
 func (p *prefetcher) run(ctx context.Context, cfg Config, train *dataset.Split, stats imageproc.Stats, classes int) {
+	defer close(p.done)
 	defer close(p.ready)
 	n := train.Len()
 	augment := cfg.Augment.Enabled()

@@ -11,8 +11,12 @@ import (
 	"github.com/neuralworkbench/workbench/training/optim"
 )
 
-// Run is a training run in progress. Read its Events until the channel is
-// closed; the last event is a *DoneEvent or an *ErrorEvent.
+// Run is a training run in progress. Its consumer must read Events until
+// the channel is closed: the last event, a *DoneEvent or an *ErrorEvent,
+// is always delivered and the run waits for it to be read, so a consumer
+// that stops reading early keeps the run (and Wait) from ending. Progress
+// events (*BatchEvent, *EpochEvent) may be dropped once the run is
+// stopped and the consumer has fallen more than the buffer behind.
 type Run struct {
 	events chan Event
 	done   chan struct{}
@@ -28,8 +32,11 @@ type Run struct {
 	init    *nn.Model // the weights before the first step
 	train   *nn.Net
 	opt     *optim.Optimizer
-	backup  [][]float32 // the weights before the latest update
+	guard   *guard
 	history []EpochSummary
+	// pf is the batch prefetcher; the loop joins its goroutine before
+	// closing done.
+	pf *prefetcher
 }
 
 // eventBuffer lets the trainer run ahead of a consumer that reads in
@@ -57,10 +64,8 @@ func Start(ctx context.Context, cfg Config, data *Data) (*Run, error) {
 		return nil, err
 	}
 	sizes := make([]int, len(model.Params))
-	backup := make([][]float32, len(model.Params))
 	for i, p := range model.Params {
 		sizes[i] = len(p.Data)
-		backup[i] = append([]float32(nil), p.Data...)
 	}
 	opt, err := optim.New(cfg.optimizer(), sizes, 1)
 	if err != nil {
@@ -71,7 +76,8 @@ func Start(ctx context.Context, cfg Config, data *Data) (*Run, error) {
 		events: make(chan Event, eventBuffer),
 		done:   make(chan struct{}),
 		cancel: cancel,
-		cfg:    cfg, data: data, model: model, init: model.Clone(), train: train, opt: opt, backup: backup,
+		cfg:    cfg, data: data, model: model, init: model.Clone(), train: train, opt: opt,
+		guard: newGuard(cfg.Loss, len(data.Classes), model),
 	}
 	go r.loop(ctx)
 	return r, nil
@@ -83,7 +89,8 @@ func (r *Run) Events() <-chan Event { return r.events }
 // Stop asks the run to stop at the next batch boundary. It does not wait.
 func (r *Run) Stop() { r.cancel() }
 
-// Wait blocks until the run's goroutines have ended.
+// Wait blocks until the run's goroutines (the trainer and its batch
+// prefetcher) have ended. Call it after reading Events to the end.
 func (r *Run) Wait() { <-r.done }
 
 // Pause makes the run wait at the next batch boundary until Resume or
@@ -130,9 +137,9 @@ func (r *Run) waitWhilePaused(ctx context.Context) time.Duration {
 	return time.Since(start)
 }
 
-// send delivers ev, preferring delivery but giving up once ctx is
-// cancelled and the buffer is full, so that a consumer that stopped
-// reading cannot keep the goroutine alive.
+// send delivers a progress event, preferring delivery but giving up once
+// ctx is cancelled and the buffer is full, so that a stopped run reaches
+// its end (and its final event) without waiting for a slow consumer.
 func (r *Run) send(ctx context.Context, ev Event) {
 	select {
 	case r.events <- ev:
@@ -144,6 +151,10 @@ func (r *Run) send(ctx context.Context, ev Event) {
 	case <-ctx.Done():
 	}
 }
+
+// finish delivers the run's last event, waiting as long as it takes: the
+// consumer reads until the channel is closed.
+func (r *Run) finish(ev Event) { r.events <- ev }
 
 // clock tracks a run's time, excluding pauses.
 type clock struct {
@@ -179,10 +190,14 @@ func (r *Run) loop(ctx context.Context) {
 	}()
 
 	// The prefetcher has its own context: it must stop when the loop
-	// ends for any reason.
+	// ends for any reason, and end before Wait returns.
 	pctx, pcancel := context.WithCancel(ctx)
-	defer pcancel()
 	pf := startPrefetch(pctx, cfg, data.Train, data.Stats, classes)
+	r.pf = pf
+	defer func() {
+		pcancel()
+		<-pf.done
+	}()
 
 	clk := clock{start: time.Now()}
 	var epochLoss, epochCorrect float64
@@ -192,7 +207,13 @@ func (r *Run) loop(ctx context.Context) {
 
 	fail := func(err error) {
 		prog.Elapsed = clk.elapsed()
-		r.send(ctx, &ErrorEvent{Progress: prog, Err: err, History: r.history, Model: r.snapshot()})
+		r.finish(&ErrorEvent{Progress: prog, Err: err, History: r.history, Model: r.snapshot()})
+	}
+	params := r.params() // the live weights, updated in place
+	diverged := func(d *DivergedError) {
+		r.guard.restore(params)
+		d.LearningRate = cfg.LR
+		fail(d)
 	}
 	for {
 		clk.paused += r.waitWhilePaused(ctx)
@@ -228,13 +249,12 @@ func (r *Run) loop(ctx context.Context) {
 		}
 		loss := net.Loss()
 		prog.Epoch, prog.Batch, prog.Step = b.epoch, b.index+1, prog.Step+1
-		if !isFinite(loss) {
-			r.restoreBackup()
-			fail(&DivergedError{Epoch: b.epoch, Step: prog.Step, Loss: loss, LearningRate: cfg.LR})
+		if d := r.guard.step(params, b.epoch, prog.Step, loss); d != nil {
+			diverged(d)
 			return
 		}
 		correct := countCorrect(net.Logits(), b.labels[:b.n], classes)
-		if err := r.opt.Step(r.params(), net.Grads(), r.backup); err != nil {
+		if err := r.opt.Step(params, net.Grads(), nil); err != nil {
 			fail(err)
 			return
 		}
@@ -269,6 +289,7 @@ func (r *Run) loop(ctx context.Context) {
 				SamplesPerSec: float64(epochSamples) / epochStep.Seconds(),
 			}
 			r.history = append(r.history, s)
+			r.guard.epochEnded(s.Epoch, s.TrainLoss)
 			prog.Elapsed = clk.elapsed()
 			prog.ETA = time.Duration(float64(prog.Elapsed) / float64(prog.Step) * float64(prog.Steps-prog.Step))
 			r.send(ctx, &EpochEvent{Progress: prog, Summary: s})
@@ -276,6 +297,11 @@ func (r *Run) loop(ctx context.Context) {
 	}
 	pcancel()
 
+	// The last update has not been checked yet.
+	if d := r.guard.final(params, prog.Epoch, prog.Step); d != nil {
+		diverged(d)
+		return
+	}
 	test, err := eval.evaluate(data.Test)
 	if err != nil {
 		fail(err)
@@ -283,12 +309,13 @@ func (r *Run) loop(ctx context.Context) {
 	}
 	prog.Elapsed = clk.elapsed()
 	prog.ETA = 0
-	r.send(ctx, &DoneEvent{
+	r.finish(&DoneEvent{
 		Progress: prog,
 		Stopped:  prog.Step < prog.Steps,
 		Test:     test,
 		History:  r.history,
 		Model:    r.snapshot(),
+		Warning:  Warning(test, data.Classes, cfg),
 	})
 }
 
@@ -298,13 +325,6 @@ func (r *Run) params() [][]float32 {
 		ps[i] = p.Data
 	}
 	return ps
-}
-
-// restoreBackup puts back the weights from before the latest update.
-func (r *Run) restoreBackup() {
-	for i, p := range r.model.Params {
-		copy(p.Data, r.backup[i])
-	}
 }
 
 // snapshot copies the current weights into a Model that outlives the run.

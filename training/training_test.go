@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -101,6 +103,24 @@ func TestTrainingLearns(t *testing.T) {
 	}
 	if done.Stopped || done.Fraction() != 1 {
 		t.Errorf("finished run reports Stopped=%v, fraction %v", done.Stopped, done.Fraction())
+	}
+	if done.Warning != "" {
+		t.Errorf("a run that learnt warns %q", done.Warning)
+	}
+}
+
+// TestCollapsedRunWarns: MSE with sgd at learning rate 10 saturates the
+// softmax on its first step and predicts one class ever after, without
+// its loss or weights exploding. The run ends, with a warning that says so.
+func TestCollapsedRunWarns(t *testing.T) {
+	data := smallMNIST(t)
+	cfg := DefaultConfig()
+	cfg.Loss, cfg.Optimizer, cfg.LR, cfg.Epochs = nn.MSE, optim.SGD, 10, 1
+	done := lastEvent[*DoneEvent](t, collect(t, context.Background(), cfg, data))
+	for _, want := range []string{"the network predicts", "the run failed to learn", "try a lower learning rate (now 10), e.g. 1"} {
+		if !strings.Contains(done.Warning, want) {
+			t.Errorf("Warning = %q, want it to say %q", done.Warning, want)
+		}
 	}
 }
 
@@ -216,25 +236,41 @@ func TestPauseResumeStop(t *testing.T) {
 	}
 }
 
-// TestCancelWithoutReader checks that cancelling the context ends the run
-// even when nobody reads its events.
-func TestCancelWithoutReader(t *testing.T) {
+// TestStopDeliversDone stops a run whose consumer has stopped reading
+// and let the event buffer fill up: once it reads again, the stream still
+// ends with the DoneEvent and its model, and by the time Wait returns the
+// prefetcher's goroutine has ended too.
+func TestStopDeliversDone(t *testing.T) {
 	data := smallMNIST(t)
 	cfg := DefaultConfig()
 	cfg.Epochs = 1000
+	cfg.Batch = 16
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	run, err := Start(ctx, cfg, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // long enough to fill the buffer
+	for len(run.events) < cap(run.events) {
+		runtime.Gosched() // the trainer fills the buffer; nobody reads
+	}
 	cancel()
-	waited := make(chan struct{})
-	go func() { run.Wait(); close(waited) }()
+	var last Event
+	for ev := range run.Events() {
+		last = ev
+	}
+	run.Wait()
+	done, ok := last.(*DoneEvent)
+	if !ok {
+		t.Fatalf("last event after cancelling is %T, want *DoneEvent", last)
+	}
+	if !done.Stopped || done.Model == nil || done.Test.N != data.Test.Len() {
+		t.Errorf("DoneEvent: Stopped %v, model %v, %d test samples; want true, a model, %d", done.Stopped, done.Model != nil, done.Test.N, data.Test.Len())
+	}
 	select {
-	case <-waited:
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not end after its context was cancelled")
+	case <-run.pf.done:
+	default:
+		t.Error("Wait returned while the prefetcher's goroutine was still running")
 	}
 }
 
@@ -276,6 +312,54 @@ func TestDivergenceKeepsLastGoodWeights(t *testing.T) {
 	}
 	if !isFinite(got.Loss) {
 		t.Errorf("the last good weights give test loss %v", got.Loss)
+	}
+}
+
+// TestExplodingRunsDiverge: plain sgd at learning rates 100 and 10 blows
+// up within a few steps, its weights reaching 1e11 and more while the loss
+// sometimes looks ordinary again. The run must end as diverged, keeping
+// finite, bounded weights that still tell the classes apart.
+func TestExplodingRunsDiverge(t *testing.T) {
+	data := smallMNIST(t)
+	for _, lr := range []float64{100, 10} {
+		cfg := DefaultConfig()
+		cfg.Optimizer, cfg.LR, cfg.Epochs = optim.SGD, lr, 3
+		e := lastEvent[*ErrorEvent](t, collect(t, context.Background(), cfg, data))
+		var div *DivergedError
+		if !errors.As(e.Err, &div) {
+			t.Fatalf("lr %g: error is %v, want a DivergedError", lr, e.Err)
+		}
+		msg := e.Err.Error()
+		for _, want := range []string{"diverged", fmt.Sprintf("lower learning rate (now %g), e.g. %g", lr, lr/10)} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("lr %g: error %q does not say %q", lr, msg, want)
+			}
+		}
+		if !strings.Contains(msg, "exploded from") && !strings.Contains(msg, "became NaN") {
+			t.Errorf("lr %g: error %q does not say what happened to the loss", lr, msg)
+		}
+		if e.Model == nil {
+			t.Fatalf("lr %g: ErrorEvent has no model", lr)
+		}
+		largest := 0.0
+		for _, p := range e.Model.Net.Params {
+			largest = max(largest, copyMaxAbs(make([]float32, len(p.Data)), p.Data))
+		}
+		if !(largest <= MaxWeight) {
+			t.Errorf("lr %g: kept weights reach |w| = %g, want ≤ %g", lr, largest, float64(MaxWeight))
+		}
+		ev := newEvaluator(e.Model.Net, cfg.Loss, data.Stats)
+		got, err := ev.evaluate(data.Test)
+		ev.close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !isFinite(got.Loss) {
+			t.Errorf("lr %g: the kept weights give test loss %v", lr, got.Loss)
+		}
+		if w := Warning(got, data.Classes, cfg); strings.Contains(w, "predicts") {
+			t.Errorf("lr %g: the kept weights have collapsed: %s", lr, w)
+		}
 	}
 }
 
