@@ -134,6 +134,9 @@ func TestTrainJSONAndPredict(t *testing.T) {
 	if done["event"] != "done" || done["train_samples"] != float64(1500) || done["epochs"] != float64(2) {
 		t.Errorf("done line = %v", done)
 	}
+	if w, ok := done["warning"]; ok {
+		t.Errorf("a run that learnt has warning %v", w)
+	}
 	if acc, _ := done["test_acc"].(float64); acc < 0.9 {
 		t.Errorf("test_acc = %v, want ≥ 0.9", done["test_acc"])
 	}
@@ -242,5 +245,35 @@ func TestDefaultsReach98(t *testing.T) {
 	}
 	if done.TestAcc < 0.98 {
 		t.Errorf("test accuracy after 3 epochs = %.4f, want ≥ 0.98", done.TestAcc)
+	}
+}
+
+// TestTrainWarnsOfFailure: a run that ends having learnt nothing (MSE
+// with sgd at learning rate 10 predicts one class for every image) says
+// so in every output: the done line, the printed summary, summary.json.
+func TestTrainWarnsOfFailure(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"train", "--loss", "mse", "--optimizer", "sgd", "--lr", "10", "--limit", "500", "--epochs", "1"}
+	const want = "the run failed to learn; try a lower learning rate (now 10), e.g. 1"
+	status, stdout, stderr := run(append(args, "--json", "--out", out)...)
+	if status != ExitOK {
+		t.Fatalf("status %d, stderr %s", status, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var done struct{ Event, Warning string }
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &done); err != nil || done.Event != "done" || !strings.Contains(done.Warning, want) {
+		t.Errorf("done line %s (%v): want a warning saying %q", lines[len(lines)-1], err, want)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary struct{ Warning string }
+	if err := json.Unmarshal(b, &summary); err != nil || !strings.Contains(summary.Warning, want) {
+		t.Errorf("summary.json = %s (%v): want a warning saying %q", b, err, want)
+	}
+	_, stdout, _ = run(args...)
+	if !strings.Contains(stdout, "\nwarning   the network predicts") || !strings.Contains(stdout, want) {
+		t.Errorf("train printed\n%s\nwant a warning line saying %q", stdout, want)
 	}
 }

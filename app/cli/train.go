@@ -96,18 +96,18 @@ func runTrain(env Env, args []string) int {
 	}
 	run.Wait()
 
-	status = ExitOK
 	var model *training.Model
 	var history []training.EpochSummary
 	switch e := last.(type) {
 	case *training.DoneEvent:
-		model, history = e.Model, e.History
+		model, history, status = e.Model, e.History, ExitOK
 		if e.Stopped {
 			status = ExitInterrupted
 		}
 	case *training.ErrorEvent:
-		model, history = e.Model, e.History
-		status = ExitFailure
+		model, history, status = e.Model, e.History, ExitFailure
+	default: // the engine always ends with one of the above
+		return fail(env, "train", ExitFailure, "the run ended without a result (last event %T)", last)
 	}
 	if f.out != "" && model != nil {
 		if err := writeOutputs(f.out, model, history, last); err != nil {
@@ -316,13 +316,17 @@ func (r *reporter) done(e *training.DoneEvent) {
 		for i, a := range t.PerClass {
 			perClass[r.data.Classes[i]] = orNull(a, 1)
 		}
-		r.line(map[string]any{
+		m := map[string]any{
 			"event": "done", "test_loss": t.Loss, "test_acc": t.Accuracy,
 			"train_samples": r.data.Train.Len(), "epochs": len(e.History),
 			"samples_per_s": math.Round(e.SamplesPerSec), "elapsed_s": seconds(e.Elapsed),
 			"confusion": t.Confusion, "classes": r.data.Classes, "per_class_acc": perClass,
 			"stopped": e.Stopped,
-		})
+		}
+		if e.Warning != "" {
+			m["warning"] = e.Warning
+		}
+		r.line(m)
 		return
 	}
 	w := r.env.Stdout
@@ -352,6 +356,9 @@ func (r *reporter) done(e *training.DoneEvent) {
 			fmt.Fprintf(w, "%*d", width, n)
 		}
 		fmt.Fprintln(w)
+	}
+	if e.Warning != "" {
+		fmt.Fprintf(w, "\nwarning   %s\n", e.Warning)
 	}
 }
 
@@ -422,6 +429,9 @@ func writeOutputs(dir string, model *training.Model, history []training.EpochSum
 		summary["test_loss"], summary["test_acc"] = e.Test.Loss, e.Test.Accuracy
 		summary["confusion"] = e.Test.Confusion
 		summary["samples_per_s"], summary["elapsed_s"] = math.Round(e.SamplesPerSec), seconds(e.Elapsed)
+		if e.Warning != "" {
+			summary["warning"] = e.Warning
+		}
 	case *training.ErrorEvent:
 		summary["status"] = "failed"
 		summary["error"] = e.Err.Error()
