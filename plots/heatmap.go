@@ -1151,18 +1151,28 @@ const (
 	barTitleGap = 3   // between the widest tick label and the ZLabel, as newPlot pads axis labels
 )
 
-// ticks returns the colour bar's ticks and the offset their labels are
-// relative to, "" for none (see labelOffset).
-func (b *colorBar) ticks() ([]plot.Tick, string) {
+// ticks returns the colour bar's ticks, fitted to a bar length points
+// high (unfitted if length is 0), and the offset their labels are relative
+// to, "" for none (see labelOffset).
+func (b *colorBar) ticks(length vg.Length) ([]plot.Tick, string) {
 	sc := b.scale
+	a := plot.Axis{Min: sc.lo, Max: sc.hi, Scale: plot.LinearScale{}}
+	var m axisFitter = linearTicks{Target: 6}
 	if sc.kind == LogSequential {
-		return logTicks{}.Ticks(sc.lo, sc.hi), ""
+		a.Scale, m = plot.LogScale{}, logTicks{}
 	}
-	ticks, off := linearTicks{Target: 6}.ticks(sc.lo, sc.hi)
-	if off == 0 {
+	a.Tick.Marker, a.Tick.Label = m, b.tickStyle()
+	if length > 0 {
+		m.fitAxis(&a, length, 0, false)
+	}
+	if t, ok := a.Tick.Marker.(linearTicks); ok {
+		ticks, off := t.ticks(sc.lo, sc.hi)
+		if off != 0 {
+			return ticks, formatOffset(off)
+		}
 		return ticks, ""
 	}
-	return ticks, formatOffset(off)
+	return a.Tick.Marker.Ticks(sc.lo, sc.hi), ""
 }
 
 // offsetStyle is the style of the offset above the bar, anchored at its
@@ -1216,7 +1226,7 @@ func (b *colorBar) tickLabelX(ticks []plot.Tick) (x, widest vg.Length) {
 // for the tick labels and the ZLabel, so that the plot leaves room for
 // the colour bar.
 func (b *colorBar) GlyphBoxes(*plot.Plot) []plot.GlyphBox {
-	ticks, offset := b.ticks()
+	ticks, offset := b.ticks(0)
 	x, widest := b.tickLabelX(ticks)
 	sty := b.tickStyle()
 	boxes := make([]plot.GlyphBox, 0, len(ticks)+2)
@@ -1278,7 +1288,7 @@ func (b *colorBar) Plot(dc draw.Canvas, _ *plot.Plot) {
 	axis := draw.LineStyle{Color: b.theme.Foreground, Width: vg.Points(0.75)}
 	dc.StrokeLines(draw.LineStyle{Color: b.theme.Foreground, Width: vg.Points(0.5)}, append(rectPoints(bar), bar.Min))
 
-	ticks, offset := b.ticks()
+	ticks, offset := b.ticks(y1 - y0)
 	lx, widest := b.tickLabelX(ticks)
 	sty := b.tickStyle()
 	if offset != "" {

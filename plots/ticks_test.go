@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 )
 
 // labelsOf returns the labels of the labelled ticks.
@@ -190,5 +191,100 @@ func TestLinearTicksOffsetShown(t *testing.T) {
 	got := strings.Join(textsOf(texts), " ")
 	if !strings.Contains(got, "+1e6") || !strings.Contains(got, "-0.0005 0 0.0005") {
 		t.Errorf("texts of a chart of 1e6 ± 1e-3 are %q, want labels relative to +1e6", got)
+	}
+}
+
+// numbersLeftOf returns the texts that read as numbers and lie left of x
+// (points), such as the tick labels of a y axis.
+func numbersLeftOf(texts []drawnText, x vg.Length) []string {
+	var s []string
+	for _, d := range texts {
+		if _, err := strconv.ParseFloat(d.text, 64); err == nil && d.box[1].X <= x {
+			s = append(s, d.text)
+		}
+	}
+	return s
+}
+
+// yTickLabels draws p at size and returns the tick labels of its y axis,
+// and all its texts.
+func yTickLabels(t *testing.T, p *plot.Plot, size Size) (labels []string, texts []drawnText, w, h vg.Length) {
+	t.Helper()
+	texts, w, h = drawnTexts(t, p, size)
+	chart, err := Render(p, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := vg.Length(chart.DataRect.Min.X) * 72 / DefaultDPI
+	return numbersLeftOf(texts, left), texts, w, h
+}
+
+// TestLogAxisFitsItsLength draws a loss falling through twelve decades on
+// charts from tall to very short: the labels never overlap, there are
+// always at least two, and fewer on shorter axes.
+func TestLogAxisFitsItsLength(t *testing.T) {
+	var x, y []float64
+	for i := range 121 {
+		x = append(x, float64(i))
+		y = append(y, math.Pow(10, 6-float64(i)/10))
+	}
+	p, err := Curves(CurveOptions{Title: "Loss", XLabel: "step", YLabel: "loss", LogY: true}, Series{Label: "train", X: x, Y: y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := math.MaxInt
+	for _, size := range []Size{{Width: 600, Height: 380}, {Width: 300, Height: 220}, {Width: 300, Height: 160}, {Width: 600, Height: 120}} {
+		name := fmt.Sprintf("12 decades at %d×%d", size.Width, size.Height)
+		labels, texts, w, h := yTickLabels(t, p, size)
+		checkTexts(t, name, texts, w, h)
+		least := 2
+		if size.Height < 150 { // 25 points high: room for one label
+			least = 1
+		}
+		if len(labels) < least || len(labels) > prev {
+			t.Errorf("%s: y labels %q, want at least %d and at most %d", name, labels, least, prev)
+		}
+		t.Logf("%s: y labels %q", name, labels)
+		prev = len(labels)
+	}
+	// The chart is fitted only while drawing: the plot keeps its marker.
+	if m, ok := p.Y.Tick.Marker.(logTicks); !ok || m != (logTicks{}) {
+		t.Errorf("after drawing, the y axis's marker is %#v, want logTicks{}", p.Y.Tick.Marker)
+	}
+}
+
+func TestLinearAxisFitsItsLength(t *testing.T) {
+	x := []float64{0, 12345}
+	y := []float64{0.5, 1234567}
+	p, err := Curves(CurveOptions{Title: "Loss", XLabel: "step", YLabel: "loss"}, Series{X: x, Y: y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []Size{{Width: 600, Height: 380}, {Width: 220, Height: 160}, {Width: 140, Height: 100}} {
+		texts, w, h := drawnTexts(t, p, size)
+		checkTexts(t, fmt.Sprintf("chart at %d×%d", size.Width, size.Height), texts, w, h)
+	}
+}
+
+func TestColorBarFitsItsLength(t *testing.T) {
+	xs, ys := linspace(-1, 1, 21), linspace(-1, 1, 21)
+	g := sampleGrid(xs, ys, func(x, y float64) float64 { return math.Pow(10, 6*(x+y)) }) // 1e-12 … 1e12
+	p, err := Heatmap(g, HeatmapOptions{Title: "Loss", XLabel: "w", YLabel: "b", ZLabel: "loss", Scale: LogSequential})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []Size{{Width: 460, Height: 340}, {Width: 300, Height: 160}} {
+		texts, w, h := drawnTexts(t, p, size)
+		name := fmt.Sprintf("colour bar over 24 decades at %d×%d", size.Width, size.Height)
+		checkTexts(t, name, texts, w, h)
+		var labels []string
+		for _, d := range texts {
+			if _, err := strconv.ParseFloat(d.text, 64); err == nil && strings.Contains(d.text, "e") {
+				labels = append(labels, d.text)
+			}
+		}
+		if len(labels) < 2 {
+			t.Errorf("%s: colour bar labels %q, want at least 2", name, labels)
+		}
 	}
 }
