@@ -47,7 +47,9 @@ var (
 	info Info
 	// impl is what gorgonia uses once OpenBLAS is open; nil until then.
 	impl G.BLAS
-	// sgemm is OpenBLAS's product once it is open, gonum's until then.
+	// sgemm is OpenBLAS's product once it is open, gonum's otherwise.
+	// Like info and impl, it is written only inside once.Do, and read
+	// only after Load has returned.
 	sgemm = gonumSgemm
 )
 
@@ -66,9 +68,12 @@ func Load() Info {
 
 // Sgemm is the single-precision matrix product used by the network's
 // kernels: C = alpha·op(A)·op(B) + beta·C, row-major, where op transposes
-// when the matching flag is set. It uses OpenBLAS after Load succeeded and
-// gonum otherwise.
+// when the matching flag is set. It calls Load first, so it uses OpenBLAS
+// when the library is installed and gonum otherwise, from its first call
+// on; Load is also what orders its reading of the product's function
+// after the goroutine that opened the library wrote it.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	Load()
 	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
