@@ -3,6 +3,7 @@ package plots
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -39,6 +40,16 @@ type CurveOptions struct {
 	// on a log axis only if YMin > 0); otherwise it fits the data.
 	YMin, YMax float64
 
+	// IgnoreOutliers fits an automatic y range to the bulk of the data
+	// rather than all of it, as TensorBoard's "ignore outliers in chart
+	// scaling" does, so that one spike (a loss of 1e6 for a step) does not
+	// flatten the rest of the run into a line. The bulk is the range from
+	// the 5th to the 95th percentile of the measured values (every series'
+	// points as given), and the values beyond it by less than its span
+	// (see bulkRange). Lines beyond it run off the edge of the plotting
+	// area; markers beyond it are not drawn.
+	IgnoreOutliers bool
+
 	Theme Theme
 }
 
@@ -72,13 +83,17 @@ func Curves(opts CurveOptions, series ...Series) (*plot.Plot, error) {
 		smoothing = math.Min(opts.Smoothing, maxSmoothing)
 	}
 
-	var raws, mains []*curve
+	var (
+		raws, mains []*curve
+		measured    []float64 // every drawable y, unsmoothed
+	)
 	leg := &legend{theme: th}
 	for i, s := range series {
 		if len(s.X) != len(s.Y) {
 			return nil, fmt.Errorf("plots: series %d (%q) has %d x values and %d y values, want as many of each", i, s.Label, len(s.X), len(s.Y))
 		}
 		xs, ys := keepDrawable(s.X, s.Y, opts.LogY)
+		measured = append(measured, ys...)
 		col := th.Color(s.Color)
 		c := &curve{xs: xs, ys: ys, line: draw.LineStyle{Color: col, Width: vg.Points(lineWidth)}, weight: 1}
 		if s.Dashed {
@@ -106,7 +121,7 @@ func Curves(opts CurveOptions, series ...Series) (*plot.Plot, error) {
 	for _, c := range all {
 		p.Add(c)
 	}
-	setCurveRanges(p, all, opts)
+	setCurveRanges(p, all, measured, opts)
 	if len(leg.entries) > 1 {
 		leg.curves = all
 		p.Add(leg)
@@ -128,17 +143,22 @@ func keepDrawable(x, y []float64, logY bool) (xs, ys []float64) {
 	return xs, ys
 }
 
-// setCurveRanges sets the axis ranges of a line chart: the data's, or the
+// setCurveRanges sets the axis ranges of a line chart: the data's (with
+// IgnoreOutliers, the y range of the bulk of the measured values), or the
 // fixed y range, widened where the data is a single value, and a default
 // where there is no data; an automatic range is widened to the labelled
 // ticks just outside it when they are close.
-func setCurveRanges(p *plot.Plot, curves []*curve, opts CurveOptions) {
+func setCurveRanges(p *plot.Plot, curves []*curve, measured []float64, opts CurveOptions) {
 	xmin, xmax := math.Inf(1), math.Inf(-1)
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	for _, c := range curves {
 		x0, x1, y0, y1 := c.DataRange()
 		xmin, xmax = math.Min(xmin, x0), math.Max(xmax, x1)
 		ymin, ymax = math.Min(ymin, y0), math.Max(ymax, y1)
+	}
+	if opts.IgnoreOutliers && len(measured) > 0 {
+		lo, hi := bulkRange(measured, opts.LogY)
+		ymin, ymax = math.Max(ymin, lo), math.Min(ymax, hi)
 	}
 
 	switch {
@@ -290,11 +310,75 @@ func (c *curve) GlyphBoxes(p *plot.Plot) []plot.GlyphBox {
 			right = i
 		}
 	}
+	// A point beyond the axes (IgnoreOutliers, a fixed range) is clipped at
+	// the edge, where its box belongs.
+	clamp := func(v float64) float64 { return math.Min(math.Max(v, 0), 1) }
 	boxes := make([]plot.GlyphBox, 0, 4)
 	for _, i := range []int{lo, hi, left, right} {
-		boxes = append(boxes, plot.GlyphBox{X: p.X.Norm(c.xs[i]), Y: p.Y.Norm(c.ys[i]), Rectangle: box})
+		boxes = append(boxes, plot.GlyphBox{X: clamp(p.X.Norm(c.xs[i])), Y: clamp(p.Y.Norm(c.ys[i])), Rectangle: box})
 	}
 	return boxes
+}
+
+// outlierMargin is how far beyond the 5th to 95th percentile range
+// bulkRange still counts values as the bulk, as a fraction of that range's
+// span.
+const outlierMargin = 1.0
+
+// bulkRange returns the y range of the bulk of ys, for IgnoreOutliers: the
+// range of the values that lie within the 5th to 95th percentile widened
+// on each side by outlierMargin of its span (by a tenth of the value, or a
+// factor of 2 on a log axis, where that span is 0). On a log axis it works
+// on log10 of ys, which must then be positive.
+//
+// The percentiles are the nearest ranks inside them, not interpolated, so
+// that a lone spike stays out of a short run's bulk: of 20 points the
+// largest is always left out. TensorBoard interpolates (d3.quantile),
+// takes the range of the values between the percentiles themselves, pads
+// it by 10% on each side, and takes the values from the smoothed line
+// where smoothing is on. That cuts off the start of an ordinary training
+// run, the highest 5% of its loss, and a smoothed spike spreads over many
+// points; so this takes the measured values, which smoothing cannot
+// spread, and counts values well beyond the percentiles (a margin of the
+// whole span, about 2.5 interquartile ranges for normal noise) as the
+// bulk: a run without outliers keeps its whole range, and a step at 1e6
+// in a loss falling from 2.3 to 0.1 stays out.
+func bulkRange(ys []float64, logY bool) (lo, hi float64) {
+	v := make([]float64, len(ys))
+	for i, y := range ys {
+		if logY {
+			y = math.Log10(y)
+		}
+		v[i] = y
+	}
+	slices.Sort(v)
+	n := float64(len(v) - 1)
+	q05, q95 := v[int(math.Ceil(0.05*n))], v[int(math.Floor(0.95*n))]
+	m := outlierMargin * (q95 - q05)
+	switch {
+	case m > 0:
+	case logY:
+		m = math.Log10(2)
+	case q05 != 0:
+		m = math.Abs(q05) / 10
+	default:
+		m = 1
+	}
+	// The values within the margin, which include q05 and q95.
+	i, _ := slices.BinarySearch(v, q05-m)
+	j, found := slices.BinarySearch(v, q95+m)
+	if found {
+		for j+1 < len(v) && v[j+1] == v[j] {
+			j++
+		}
+	} else {
+		j--
+	}
+	lo, hi = v[i], v[j]
+	if logY {
+		return math.Pow(10, lo), math.Pow(10, hi)
+	}
+	return lo, hi
 }
 
 // Thumbnail implements plot.Thumbnailer for the legend.

@@ -180,6 +180,20 @@ func TestGoldenCurves(t *testing.T) {
 				t.Fatalf("Curves: %v", err)
 			}
 			checkGolden(t, "curves_empty_"+th.name, p)
+
+			// One step of the loss spikes to 1e6; the axis shows the rest.
+			steps, spiked, epochSteps, valLoss := spikedRun(600)
+			p, err = Curves(CurveOptions{
+				Title: "Loss (outliers ignored)", XLabel: "step", YLabel: "cross-entropy loss",
+				Smoothing: 0.6, IgnoreOutliers: true, Theme: th.theme,
+			},
+				Series{Label: "train", X: steps, Y: spiked, Color: 0},
+				Series{Label: "validation", X: epochSteps, Y: valLoss, Color: 1, Points: true, Dashed: true},
+			)
+			if err != nil {
+				t.Fatalf("Curves: %v", err)
+			}
+			checkGolden(t, "curves_outliers_"+th.name, p)
 		})
 	}
 }
