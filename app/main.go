@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/neuralworkbench/workbench/app/cli"
+	// Before Fyne's init reads the locale: C.UTF-8 must not make it log.
+	_ "github.com/neuralworkbench/workbench/app/locale"
 )
 
 func main() {
