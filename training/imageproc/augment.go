@@ -119,7 +119,7 @@ func ParseAugment(s string) (Augment, error) {
 				return fail("noise must be a number, like noise=0.1 (got %q)", val)
 			}
 		default:
-			return fail("unknown augmentation %q (allowed: %s)", key, augmentKeys)
+			return fail("unknown kind %q (allowed: %s)", key, augmentKeys)
 		}
 	}
 	if err := a.Validate(); err != nil {

@@ -23,7 +23,7 @@ func TestParseAugment(t *testing.T) {
 		{"noise=0.05, ROTATE=7.5 ,shift=1", Augment{Rotate: 7.5, Shift: 1, Noise: 0.05}, ""},
 		{"rotate=180,shift=14,noise=1", Augment{Rotate: 180, Shift: 14, Noise: 1}, ""},
 		{"rotate=0", Augment{}, ""},
-		{"blur=2", Augment{}, `unknown augmentation "blur" (allowed: flip, rotate=DEGREES, shift=PIXELS, noise=SIGMA, or none)`},
+		{"blur=2", Augment{}, `unknown kind "blur" (allowed: flip, rotate=DEGREES, shift=PIXELS, noise=SIGMA, or none)`},
 		{"flip,,shift=1", Augment{}, "empty item"},
 		{"flip,none", Augment{}, "none cannot be combined"},
 		{"flip=true", Augment{}, `flip takes no value (got "flip=true")`},

@@ -220,7 +220,7 @@ func TestPreprocessFileBlankNamesFile(t *testing.T) {
 	blank := image.NewGray(image.Rect(0, 0, 40, 40))
 	path := writeFile(t, t.TempDir(), "blank.png", encode(t, blank, "png"))
 	_, err := PreprocessFile(path)
-	if !errors.Is(err, ErrBlank) || !strings.HasPrefix(err.Error(), path+": image is blank") {
+	if !errors.Is(err, ErrBlank) || !strings.HasPrefix(err.Error(), path+": no digit found in the image (it is blank)") {
 		t.Errorf("PreprocessFile(blank.png) = %v, want ErrBlank naming the file", err)
 	}
 }

@@ -43,7 +43,7 @@ const (
 // ErrBlank means an image has no ink to classify: it is uniform, or its
 // brightest stroke barely differs from the background. Preprocess wraps it
 // with the reason.
-var ErrBlank = errors.New("image is blank: no strokes found")
+var ErrBlank = errors.New("no digit found in the image (it is blank)")
 
 // Tuning of Preprocess; see the doc comment of Preprocess for the reasons.
 const (
@@ -173,8 +173,8 @@ func Preprocess(img image.Image) (*Stages, error) {
 	}
 	floor := bg + int(math.Ceil(noiseSigmas*sigma))
 	if peak-floor < minContrast {
-		return nil, fmt.Errorf("%w: no stroke stands out from the background by more than %d of 255 levels (need %d beyond its noise)",
-			ErrBlank, max(0, peak-bg), minContrast)
+		return nil, fmt.Errorf("%w: nothing in it stands out from the background and its noise by %d of 255 levels or more",
+			ErrBlank, minContrast)
 	}
 	var lut [256]uint8
 	span := peak - floor

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/neuralworkbench/workbench/assets"
@@ -187,6 +188,11 @@ func TestPreprocessBlank(t *testing.T) {
 		st, err := Preprocess(tt.img)
 		if !errors.Is(err, ErrBlank) {
 			t.Errorf("Preprocess(%s) = %v, %v, want ErrBlank", tt.name, st, err)
+			continue
+		}
+		// The message says what is wrong in words a user knows.
+		if msg := err.Error(); !strings.HasPrefix(msg, "no digit found in the image (it is blank)") {
+			t.Errorf("Preprocess(%s) error = %q, want it to start %q", tt.name, msg, "no digit found in the image (it is blank)")
 		}
 	}
 }
