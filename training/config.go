@@ -71,6 +71,14 @@ const (
 	MaxEpochs = 10000
 )
 
+// Learning rates Validate accepts: above MinLR, and at most MaxLR (the
+// optimizers' own rule, which a test holds these to). Hints that state the
+// range take it from here.
+const (
+	MinLR = 0 // exclusive
+	MaxLR = 100
+)
+
 // Validate reports the first impossible setting, naming the field and what
 // is allowed.
 func (c Config) Validate() error {
@@ -83,14 +91,19 @@ func (c Config) Validate() error {
 		}
 	}
 	if len(c.Classes) == 1 {
-		return fmt.Errorf("classes: a classifier needs at least 2 classes (got only %q)", c.Classes[0])
+		return fmt.Errorf("a classifier needs at least 2 classes (got only %q)", c.Classes[0])
+	}
+	for i, l := range c.Hidden {
+		if err := ValidateLayer(l); err != nil {
+			return fmt.Errorf("hidden layer %d: %w", i+1, err)
+		}
 	}
 	spec := nn.Spec{Inputs: imageproc.Pixels, Hidden: c.Hidden, Classes: 2}
 	if err := spec.Validate(); err != nil {
 		return err
 	}
 	if _, err := nn.ParseLoss(string(c.Loss)); err != nil {
-		return fmt.Errorf("loss: %w", err)
+		return err
 	}
 	oc := c.optimizer()
 	if err := oc.Validate(); err != nil {
@@ -217,9 +230,9 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 		c.Optimizer = optim.Kind(*f.Optimizer)
 	}
 	if f.Augment != nil {
-		aug, err := imageproc.ParseAugment(*f.Augment)
+		aug, err := imageproc.ParseAugment(*f.Augment) // its errors name the augmentation
 		if err != nil {
-			return fmt.Errorf("augment: %w", err)
+			return err
 		}
 		c.Augment = aug
 	}
@@ -299,9 +312,20 @@ func stringList(m json.RawMessage) ([]string, error) {
 	return nil, errors.New("must be a list or a comma-separated string")
 }
 
+// ValidateLayer reports what is wrong with one hidden layer, without
+// naming it: callers that know its position say "hidden layer N: " once.
+func ValidateLayer(l nn.Layer) error {
+	if l.Width < 1 || l.Width > nn.MaxWidth {
+		return fmt.Errorf("width must be between 1 and %d (got %d)", nn.MaxWidth, l.Width)
+	}
+	_, err := nn.ParseActivation(string(l.Activation))
+	return err
+}
+
 // ParseLayers builds the hidden layers from the command line's forms: a
 // comma-separated list of widths ("" for none) and either one activation
-// for every layer or a comma-separated list with one per layer.
+// for every layer or a comma-separated list with one per layer. Errors
+// about one layer start "hidden layer N: ", as Validate's do.
 func ParseLayers(widths, activations string) ([]nn.Layer, error) {
 	widths = strings.TrimSpace(widths)
 	if widths == "" {
@@ -313,26 +337,25 @@ func ParseLayers(widths, activations string) ([]nn.Layer, error) {
 		acts = []string{string(nn.ReLU)}
 	}
 	if len(acts) != 1 && len(acts) != len(ws) {
-		return nil, fmt.Errorf("activation: give one activation for all layers or one per layer (%d layers, %d activations)", len(ws), len(acts))
+		return nil, fmt.Errorf("give one activation for all layers or one per layer (%d layers, %d activations)", len(ws), len(acts))
+	}
+	if len(acts) == 1 { // one for all: its error is not one layer's
+		if _, err := nn.ParseActivation(acts[0]); err != nil {
+			return nil, err
+		}
 	}
 	layers := make([]nn.Layer, len(ws))
 	for i, w := range ws {
 		n, err := strconv.Atoi(strings.TrimSpace(w))
 		if err != nil {
-			return nil, fmt.Errorf("hidden: layer %d width %q is not a whole number", i+1, strings.TrimSpace(w))
+			return nil, fmt.Errorf("hidden layer %d: width %q is not a whole number", i+1, strings.TrimSpace(w))
 		}
-		if n < 1 || n > nn.MaxWidth {
-			return nil, fmt.Errorf("hidden: layer %d width must be between 1 and %d (got %d)", i+1, nn.MaxWidth, n)
+		l := nn.Layer{Width: n, Activation: nn.Activation(acts[min(i, len(acts)-1)])}
+		if err := ValidateLayer(l); err != nil {
+			return nil, fmt.Errorf("hidden layer %d: %w", i+1, err)
 		}
-		name := acts[0]
-		if len(acts) > 1 {
-			name = acts[i]
-		}
-		act, err := nn.ParseActivation(name)
-		if err != nil {
-			return nil, fmt.Errorf("activation: layer %d: %w", i+1, err)
-		}
-		layers[i] = nn.Layer{Width: n, Activation: act}
+		l.Activation, _ = nn.ParseActivation(string(l.Activation)) // the canonical name
+		layers[i] = l
 	}
 	return layers, nil
 }
@@ -359,7 +382,7 @@ func ParseClasses(s string) ([]string, error) {
 		out = append(out, p)
 	}
 	if len(out) == 1 {
-		return nil, fmt.Errorf("classes: a classifier needs at least 2 classes (got only %q)", out[0])
+		return nil, fmt.Errorf("a classifier needs at least 2 classes (got only %q)", out[0])
 	}
 	return out, nil
 }

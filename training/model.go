@@ -178,20 +178,32 @@ func writeFile(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// chooseModel says where saved models come from.
+const chooseModel = "choose the folder written by Save model… or `workbench train --out`"
+
 // LoadModel reads a model saved by Save. path is the model's directory or
 // its .safetensors file; config.json is read when present beside it, and
 // so is init.safetensors, the initial weights, when the model's file is
-// model.safetensors.
+// model.safetensors. A path that does not exist, or a folder without
+// model.safetensors, gives an error that says so and where models come
+// from.
 func LoadModel(path string) (*Model, error) {
 	weights := path
-	if st, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("model %s: %w", path, err)
-	} else if st.IsDir() {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%s does not exist: %s", path, chooseModel)
+	case err != nil:
+		return nil, fmt.Errorf("model %s: %w", path, pathless(err))
+	case st.IsDir():
 		weights = filepath.Join(path, WeightsFile)
+		if _, err := os.Stat(weights); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s has no %s: %s", path, WeightsFile, chooseModel)
+		}
 	}
 	m, err := readWeights(weights)
 	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", weights, err)
+		return nil, fmt.Errorf("model %s: %w", weights, pathless(err))
 	}
 	dir := filepath.Dir(weights)
 	if filepath.Base(weights) == WeightsFile {
@@ -200,7 +212,7 @@ func LoadModel(path string) (*Model, error) {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
-			return nil, fmt.Errorf("model %s: %w", initPath, err)
+			return nil, fmt.Errorf("model %s: %w", initPath, pathless(err))
 		case init.Net.Spec.String() != m.Net.Spec.String() || fmt.Sprint(init.Net.Spec) != fmt.Sprint(m.Net.Spec):
 			return nil, fmt.Errorf("model %s: the initial weights are of a %s network, the model a %s one", initPath, init.Net.Spec, m.Net.Spec)
 		default:
@@ -215,10 +227,20 @@ func LoadModel(path string) (*Model, error) {
 			return nil, fmt.Errorf("model %s: %s: %w", path, ConfigFile, err)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
+		return nil, fmt.Errorf("model %s: %w", cfgPath, pathless(err))
 	}
 	m.Source = m.Config.Dataset
 	return m, nil
+}
+
+// pathless drops the path from a file system error, for messages that
+// name the file already: "model DIR/model.safetensors: permission denied"
+// rather than "... open DIR/model.safetensors: permission denied".
+func pathless(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
 }
 
 // TestSplit returns the test set of the data the model was trained on:

@@ -524,3 +524,70 @@ func TestPredictAgreesWithEvaluation(t *testing.T) {
 		t.Errorf("Predict gives confusion %v, evaluation %v", confusion, done.Test.Confusion)
 	}
 }
+
+// TestLayerErrorsNameTheLayerOnce: every path that checks hidden layers
+// says "hidden layer N: " once, and ValidateLayer, for callers that add
+// the position themselves, not at all.
+func TestLayerErrorsNameTheLayerOnce(t *testing.T) {
+	const want = "hidden layer 2: width must be between 1 and 8192 (got 0)"
+	bad := []nn.Layer{{Width: 64, Activation: nn.ReLU}, {Width: 0, Activation: nn.ReLU}}
+	cfg := DefaultConfig()
+	cfg.Hidden = bad
+	_, parseErr := ParseLayers("64,0", "relu")
+	jsonCfg := DefaultConfig()
+	jsonErr := json.Unmarshal([]byte(`{"hidden": [64, 0]}`), &jsonCfg)
+	for name, err := range map[string]error{"Config.Validate": cfg.Validate(), "ParseLayers": parseErr, "a config file": jsonErr} {
+		if err == nil || err.Error() != want {
+			t.Errorf("%s = %v, want %q", name, err, want)
+		}
+	}
+	_, err := ParseLayers("64,64", "relu,swish")
+	if err == nil || !strings.HasPrefix(err.Error(), `hidden layer 2: unknown activation "swish"`) || strings.Count(err.Error(), "activation") != 1 {
+		t.Errorf(`ParseLayers("64,64", "relu,swish") = %v, want one "hidden layer 2: unknown activation"`, err)
+	}
+	if err := ValidateLayer(bad[1]); err == nil || err.Error() != "width must be between 1 and 8192 (got 0)" {
+		t.Errorf("ValidateLayer(width 0) = %v, want the reason without the layer's name", err)
+	}
+	if err := ValidateLayer(nn.Layer{Width: 8, Activation: "swish"}); err == nil || strings.Contains(err.Error(), "layer") {
+		t.Errorf("ValidateLayer(swish) = %v, want the reason without the layer's name", err)
+	}
+}
+
+// TestLRRange holds MinLR and MaxLR, which hints quote, to the rule the
+// optimizers enforce.
+func TestLRRange(t *testing.T) {
+	for _, tt := range []struct {
+		lr float64
+		ok bool
+	}{
+		{MinLR, false},
+		{math.Nextafter(MinLR, 1), true},
+		{MaxLR, true},
+		{math.Nextafter(MaxLR, math.Inf(1)), false},
+	} {
+		cfg := DefaultConfig()
+		cfg.LR = tt.lr
+		if err := cfg.Validate(); (err == nil) != tt.ok {
+			t.Errorf("Validate with learning rate %g = %v, want ok=%v", tt.lr, err, tt.ok)
+		}
+	}
+}
+
+func TestLoadModelSaysWhatIsMissing(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a model"), 0o644)
+	missing := filepath.Join(dir, "gone")
+	for path, want := range map[string]string{
+		dir:     dir + " has no model.safetensors: choose the folder written by Save model… or `workbench train --out`",
+		missing: missing + " does not exist: choose the folder written by Save model… or `workbench train --out`",
+	} {
+		if _, err := LoadModel(path); err == nil || err.Error() != want {
+			t.Errorf("LoadModel(%s) = %v, want %q", path, err, want)
+		}
+	}
+	// A file that is not a model is named once, without Go's "open …".
+	notes := filepath.Join(dir, "notes.txt")
+	if _, err := LoadModel(notes); err == nil || strings.Count(err.Error(), notes) != 1 {
+		t.Errorf("LoadModel(notes.txt) = %v, want an error naming the file once", err)
+	}
+}

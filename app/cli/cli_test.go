@@ -32,8 +32,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"train", "--batch", "0"}, "batch size must be between 1"},
 		{[]string{"train", "--batch", "-5"}, "batch size must be between 1"},
 		{[]string{"train", "--epochs", "0"}, "epochs must be between 1"},
-		{[]string{"train", "--hidden", "128,0"}, "hidden: layer 2 width must be between 1 and 8192 (got 0)"},
-		{[]string{"train", "--hidden", "12x"}, `hidden: layer 1 width "12x" is not a whole number`},
+		{[]string{"train", "--hidden", "128,0"}, "hidden layer 2: width must be between 1 and 8192 (got 0)"},
+		{[]string{"train", "--hidden", "12x"}, `hidden layer 1: width "12x" is not a whole number`},
 		{[]string{"train", "--activation", "swish"}, `unknown activation "swish" (allowed: relu, leaky_relu, elu, gelu, tanh, sigmoid, linear)`},
 		{[]string{"train", "--hidden", "8,8", "--activation", "relu,tanh,elu"}, "one activation for all layers or one per layer"},
 		{[]string{"train", "--loss", "hinge"}, `unknown loss "hinge" (allowed: ce, mse)`},
@@ -63,6 +63,57 @@ func TestBadInput(t *testing.T) {
 		}
 		if n := strings.Count(strings.TrimSpace(stderr), "\n"); n > 1 {
 			t.Errorf("workbench %s: want one clear message, got %d lines: %s", strings.Join(tt.args, " "), n+1, stderr)
+		}
+		if w := repeatedPrefix(stderr); w != "" {
+			t.Errorf("workbench %s: %q is said twice in %q", strings.Join(tt.args, " "), w, stderr)
+		}
+	}
+}
+
+// repeatedPrefix returns a word of a prefix of msg ("hidden layer 1: ",
+// "loss: ", "model DIR: ") that comes back later in msg, as in "hidden
+// layer 1: hidden layer 1: …", "loss: unknown loss …" or "augment:
+// augmentation …"; "" when there is none. The command's own prefix,
+// "workbench train: ", is not counted.
+func repeatedPrefix(msg string) string {
+	segs := strings.Split(strings.TrimSpace(msg), ": ")
+	if strings.HasPrefix(segs[0], "workbench ") {
+		segs = segs[1:]
+	}
+	trim := func(w string) string { return strings.Trim(w, `"'(),;`) }
+	for i, s := range segs[:max(0, len(segs)-1)] {
+		words := strings.Fields(s)
+		if len(words) > 4 { // a sentence, not a prefix
+			continue
+		}
+		for _, w := range words {
+			if w = trim(w); len(w) < 3 {
+				continue
+			}
+			for _, later := range segs[i+1:] {
+				for _, l := range strings.Fields(later) {
+					if strings.HasPrefix(trim(l), w) {
+						return w
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func TestRepeatedPrefix(t *testing.T) {
+	for msg, want := range map[string]string{
+		"hidden layer 1: hidden layer 1: width must be between 1 and 8192 (got 0)": "hidden",
+		`loss: unknown loss "hinge" (allowed: ce, mse)`:                            "loss",
+		"augment: augmentation \"blur=3\": unknown augmentation \"blur\"":          "augment",
+		"model /x/model.safetensors: open /x/model.safetensors: no such file":      "/x/model.safetensors",
+		"hidden layer 2: width must be between 1 and 8192 (got 0)":                 "",
+		"workbench train: hidden layer 2: unknown activation \"swish\"":            "",
+		"workbench train: training diverged at epoch 1, step 4: the loss exploded": "",
+	} {
+		if got := repeatedPrefix(msg); got != want {
+			t.Errorf("repeatedPrefix(%q) = %q, want %q", msg, got, want)
 		}
 	}
 }

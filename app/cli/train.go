@@ -168,7 +168,7 @@ func trainConfig(fs *flag.FlagSet, f trainFlags) (training.Config, error) {
 	if given["loss"] {
 		l, err := nn.ParseLoss(f.loss)
 		if err != nil {
-			return cfg, fmt.Errorf("loss: %w", err)
+			return cfg, err
 		}
 		cfg.Loss = l
 	}
@@ -180,9 +180,9 @@ func trainConfig(fs *flag.FlagSet, f trainFlags) (training.Config, error) {
 		cfg.Optimizer = k
 	}
 	if given["augment"] {
-		a, err := imageproc.ParseAugment(f.augment)
+		a, err := imageproc.ParseAugment(f.augment) // its errors name the augmentation
 		if err != nil {
-			return cfg, fmt.Errorf("augment: %w", err)
+			return cfg, err
 		}
 		cfg.Augment = a
 	}
