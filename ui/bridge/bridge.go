@@ -34,6 +34,7 @@ func Do(f func()) {
 type Throttle struct {
 	interval time.Duration
 	f        func()
+	clock    clock
 	kick     chan struct{}
 	stop     chan struct{}
 	done     chan struct{}
@@ -45,9 +46,24 @@ type Throttle struct {
 	running bool       // f is running
 }
 
+// clock is the time a Throttle keeps; tests substitute one they advance.
+type clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time                         { return time.Now() }
+func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
 // NewThrottle starts a throttle that runs f at most once per interval.
 func NewThrottle(interval time.Duration, f func()) *Throttle {
-	t := &Throttle{interval: interval, f: f, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	return newThrottle(interval, f, wallClock{})
+}
+
+func newThrottle(interval time.Duration, f func(), c clock) *Throttle {
+	t := &Throttle{interval: interval, f: f, clock: c, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	t.idle = sync.NewCond(&t.mu)
 	go t.loop()
 	return t
@@ -95,9 +111,15 @@ func (t *Throttle) loop() {
 		case <-t.stop:
 			return
 		}
-		if wait := t.interval - time.Since(last); wait > 0 {
+		t.mu.Lock()
+		stale := !t.pending // a run that started after the request served it
+		t.mu.Unlock()
+		if stale {
+			continue
+		}
+		if wait := t.interval - t.clock.Now().Sub(last); wait > 0 {
 			select {
-			case <-time.After(wait):
+			case <-t.clock.After(wait):
 			case <-t.stop:
 				return
 			}
@@ -105,7 +127,7 @@ func (t *Throttle) loop() {
 		t.mu.Lock()
 		t.pending, t.running = false, true
 		t.mu.Unlock()
-		last = time.Now()
+		last = t.clock.Now()
 		t.f()
 		t.mu.Lock()
 		t.running = false
