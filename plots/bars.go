@@ -1,8 +1,10 @@
 package plots
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -22,7 +24,17 @@ const probabilityTolerance = 1e-3
 // highlights none. Values must be probabilities: finite and in [0, 1] (up to
 // rounding); there must be one per label and at least one label.
 //
-// On the chart, class i is drawn at y = i (Chart.DataAt rounds to it).
+// The chart has no axis titles: the class names and the percentages say
+// what the axes are, and small charts need the room. Drawn by Render or
+// Save, the class labels and percentages fit the chart's size: smaller
+// where the classes are crowded and, where even 7-point type does not fit
+// every class (20 classes at 300×220 pixels), only for the classes that
+// matter most: the prediction, then the most probable (see classTicks).
+// Every class keeps its bar and a tick.
+//
+// On the chart, class i is drawn at y = i: the class under the pointer is
+// the nearest whole number to Chart.DataAt's y, which lets a GUI show the
+// name and percentage of a class the chart leaves unlabelled.
 func Bars(title string, labels []string, values []float64, highlight int, theme Theme) (*plot.Plot, error) {
 	if len(labels) == 0 {
 		return nil, fmt.Errorf("plots: Bars %q: no classes", title)
@@ -39,47 +51,31 @@ func Bars(title string, labels []string, values []float64, highlight int, theme 
 	}
 
 	th := theme.withDefaults()
-	p := th.newPlot(title, "probability", "class")
+	p := th.newPlot(title, "", "")
 	p.X.Min, p.X.Max = 0, 1
-	p.X.Tick.Marker = percentTicks
-	setClassAxis(&p.Y, labels, true)
+	p.X.Tick.Marker = percentTicks{}
+	setClassAxis(&p.Y, labels, true, byProbability(vs, highlight))
 	p.Add(th.grid(true, false))
 	p.Add(&bars{values: vs, highlight: highlight, theme: th})
 	return p, nil
 }
 
-// percentTicks marks a 0..1 axis in percent.
-var percentTicks = plot.ConstantTicks{
-	{Value: 0, Label: "0%"}, {Value: 0.1}, {Value: 0.2, Label: "20%"}, {Value: 0.3},
-	{Value: 0.4, Label: "40%"}, {Value: 0.5}, {Value: 0.6, Label: "60%"}, {Value: 0.7},
-	{Value: 0.8, Label: "80%"}, {Value: 0.9}, {Value: 1, Label: "100%"},
-}
-
-// setClassAxis makes a an axis of class labels: class i at i, the range
-// one cell wider than the classes, and the first class at the top if down.
-func setClassAxis(a *plot.Axis, labels []string, down bool) {
-	a.Min, a.Max = -0.5, float64(len(labels))-0.5
-	if down {
-		a.Scale = plot.InvertedScale{Normalizer: plot.LinearScale{}}
+// byProbability returns the classes in the order they keep their labels
+// when not all fit: the highlighted one, then from the most probable down,
+// the first class of equals first.
+func byProbability(values []float64, highlight int) []int {
+	order := make([]int, len(values))
+	for i := range order {
+		order[i] = i
 	}
-	ticks := make(plot.ConstantTicks, len(labels))
-	for i, l := range labels {
-		ticks[i] = plot.Tick{Value: float64(i), Label: shorten(l, maxLabelRunes)}
+	rank := func(i int) float64 {
+		if i == highlight {
+			return math.Inf(1)
+		}
+		return values[i]
 	}
-	a.Tick.Marker = ticks
-	a.Tick.Length = vg.Points(3)
-}
-
-// maxLabelRunes is the longest class label drawn in full.
-const maxLabelRunes = 14
-
-// shorten cuts s to n runes, ending it with an ellipsis if it was longer.
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
+	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(rank(j), rank(i)) })
+	return order
 }
 
 // percent formats a probability for a bar's annotation.
@@ -108,23 +104,37 @@ const barThickness = 0.7
 // annotationGap separates a bar's end from its annotation.
 var annotationGap = vg.Points(4)
 
-func (b *bars) textStyle(i int) text.Style {
-	f := sans
-	if i == b.highlight {
-		f = sansBold
+// annotations returns the style of each bar's annotation and whether it
+// is drawn: those of the classes the fitted class axis labels, in its
+// tick label size where that is smaller.
+func (b *bars) annotations(p *plot.Plot) (styles []text.Style, drawn []bool) {
+	size := font.Length(annotationSize)
+	if s := p.Y.Tick.Label.Font.Size; s < size {
+		size = s
 	}
-	return text.Style{
-		Color:   b.theme.Foreground,
-		Font:    font.From(f, annotationSize),
-		XAlign:  draw.XLeft,
-		YAlign:  draw.YCenter,
-		Handler: plot.DefaultTextHandler,
+	ticks, _ := p.Y.Tick.Marker.(classTicks)
+	styles, drawn = make([]text.Style, len(b.values)), make([]bool, len(b.values))
+	for i := range b.values {
+		f := sans
+		if i == b.highlight {
+			f = sansBold
+		}
+		styles[i] = text.Style{
+			Color:   b.theme.Foreground,
+			Font:    font.From(f, size),
+			XAlign:  draw.XLeft,
+			YAlign:  draw.YCenter,
+			Handler: plot.DefaultTextHandler,
+		}
+		drawn[i] = ticks.shown == nil || ticks.shown[i]
 	}
+	return styles, drawn
 }
 
 // Plot implements plot.Plotter.
 func (b *bars) Plot(dc draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&dc)
+	styles, drawn := b.annotations(p)
 	for i, v := range b.values {
 		fill := b.theme.muted()
 		if i == b.highlight {
@@ -136,7 +146,9 @@ func (b *bars) Plot(dc draw.Canvas, p *plot.Plot) {
 		if x1 > x0 {
 			dc.FillPolygon(fill, []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
 		}
-		dc.FillText(b.textStyle(i), vg.Point{X: x1 + annotationGap, Y: trY(y)}, percent(v))
+		if drawn[i] {
+			dc.FillText(styles[i], vg.Point{X: x1 + annotationGap, Y: trY(y)}, percent(v))
+		}
 	}
 }
 
@@ -148,12 +160,16 @@ func (b *bars) DataRange() (xmin, xmax, ymin, ymax float64) {
 // GlyphBoxes implements plot.GlyphBoxer, so that the plotting area leaves
 // room for the annotations right of the longest bars.
 func (b *bars) GlyphBoxes(p *plot.Plot) []plot.GlyphBox {
-	boxes := make([]plot.GlyphBox, len(b.values))
+	styles, drawn := b.annotations(p)
+	var boxes []plot.GlyphBox
 	for i, v := range b.values {
-		r := b.textStyle(i).Rectangle(percent(v))
+		if !drawn[i] {
+			continue
+		}
+		r := styles[i].Rectangle(percent(v))
 		r.Min.X += annotationGap
 		r.Max.X += annotationGap
-		boxes[i] = plot.GlyphBox{X: p.X.Norm(v), Y: p.Y.Norm(float64(i)), Rectangle: r}
+		boxes = append(boxes, plot.GlyphBox{X: p.X.Norm(v), Y: p.Y.Norm(float64(i)), Rectangle: r})
 	}
 	return boxes
 }

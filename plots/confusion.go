@@ -24,7 +24,19 @@ import (
 //
 // counts[i][j] is the number of examples of true class i predicted as
 // class j; it must be square, one row and column per label, and not
-// negative. On the chart, column j is at x = j and row i at y = i.
+// negative.
+//
+// Drawn by Render or Save, the matrix fits the chart's size: the class
+// labels tilt, shrink (down to 7-point type, the same on both axes) and,
+// where even that does not fit every class, label every second or third
+// class (see classTicks); the counts shrink with the cells and are left
+// out of cells too small for 6-point type, whose colour still tells the
+// story. At the window's 330×260 pixels, ten classes keep every label and
+// count, twenty every second label and no counts.
+//
+// On the chart, column j is at x = j and row i at y = i: the cell under
+// the pointer is row round(y), column round(x) of Chart.DataAt, which lets
+// a GUI show the counts and names the chart leaves out.
 func Confusion(title string, labels []string, counts [][]int, theme Theme) (*plot.Plot, error) {
 	n := len(labels)
 	if n == 0 {
@@ -55,37 +67,14 @@ func Confusion(title string, labels []string, counts [][]int, theme Theme) (*plo
 
 	th := theme.withDefaults()
 	p := th.newPlot(title, "predicted class", "true class")
-	setClassAxis(&p.X, labels, false)
-	setClassAxis(&p.Y, labels, true)
-	if tilt := tiltLabels(p.X.Tick.Label, labels); tilt != 0 {
-		p.X.Tick.Label.Rotation = tilt
-		p.X.Tick.Label.XAlign = draw.XRight
-		p.X.Tick.Label.YAlign = draw.YTop
-	}
+	setClassAxis(&p.X, labels, false, nil)
+	setClassAxis(&p.Y, labels, true, nil)
 
 	pal := heatPalette(th, 256)
 	heat := plotter.NewHeatMap(confusionGrid(frac), pal)
 	heat.Min, heat.Max = 0, 1
 	p.Add(heat, &cellCounts{counts: counts, frac: frac, colors: pal.colors, theme: th})
 	return p, nil
-}
-
-// tiltLabels returns the angle at which to draw the class labels under a
-// confusion matrix so that they do not run into each other: 0 where they
-// fit side by side in the roughly 330 points of width the GUI's charts give
-// the matrix, 30° where they nearly do, 60° where they are crowded.
-func tiltLabels(sty text.Style, labels []string) float64 {
-	var widest vg.Length
-	for _, l := range labels {
-		widest = max(widest, sty.Width(shorten(l, maxLabelRunes)+"  "))
-	}
-	switch need := widest * vg.Length(len(labels)); {
-	case need <= vg.Points(330):
-		return 0
-	case need <= vg.Points(3*330):
-		return math.Pi / 6
-	}
-	return math.Pi / 3
 }
 
 // confusionGrid is a square matrix of row-normalised fractions, indexed
@@ -160,7 +149,7 @@ func (cc *cellCounts) Plot(dc draw.Canvas, p *plot.Plot) {
 	}
 	// Shrink the text until the widest count fits its cell; give up below a
 	// readable size (the colours still tell the story).
-	scale := math.Min(1, math.Min(float64(cellW*0.8/widest), float64(cellH*0.6/sty.Height("0"))))
+	scale := math.Min(1, math.Min(float64(cellW*0.8/widest), float64(cellH*0.8/sty.Height("0"))))
 	if labelSize*scale < 6 {
 		return
 	}

@@ -45,25 +45,47 @@ func fitPlot(p *plot.Plot, c draw.Canvas) (restore func()) {
 	if !okX && !okY {
 		return restore
 	}
-	// Fitting to a shorter axis never makes the other axis shorter (it
-	// only takes labels away or makes them smaller), so this ends; three
-	// rounds are plenty.
-	fitW, fitH := vg.Length(math.Inf(1)), vg.Length(math.Inf(1))
-	for range 3 {
+	measure := func() (w, h vg.Length) {
 		dc := p.DataCanvas(c)
-		w, h := max(dc.Max.X-dc.Min.X, 0), max(dc.Max.Y-dc.Min.Y, 0)
-		if w >= fitW && h >= fitH {
-			break
-		}
-		fitW, fitH = min(fitW, w), min(fitH, h)
+		return max(dc.Max.X-dc.Min.X, 0), max(dc.Max.Y-dc.Min.Y, 0)
+	}
+	fitTo := func(w, h vg.Length) {
 		p.X.Tick, p.Y.Tick = xTick, yTick
 		if okX {
-			fx.fitAxis(&p.X, fitW, height, true)
+			fx.fitAxis(&p.X, w, height, true)
 		}
 		if okY {
-			fy.fitAxis(&p.Y, fitH, width, false)
+			fy.fitAxis(&p.Y, h, width, false)
 		}
+		shareClassLabels(p, w, h, width, height)
 	}
+
+	// Fit to the lengths measured, and measure again: a fit is good if no
+	// axis came out shorter than it was fitted to. Where the axes came out
+	// longer (tilted labels take height, smaller ones less), fit again to
+	// use the room; where shorter, fit to the shorter length. Fitting to
+	// shorter axes only takes labels away or makes them smaller, so this
+	// settles in a round or two.
+	const slack = 0.01 // points
+	w, h := measure()
+	goodW, goodH := vg.Length(-1), vg.Length(-1)
+	for range 4 {
+		fitTo(w, h)
+		mw, mh := measure()
+		if mw >= w-slack && mh >= h-slack {
+			goodW, goodH = w, h
+			if mw <= w+slack && mh <= h+slack {
+				return restore
+			}
+			w, h = mw, mh
+			continue
+		}
+		w, h = min(w, mw), min(h, mh)
+	}
+	if goodW >= 0 {
+		w, h = goodW, goodH
+	}
+	fitTo(w, h)
 	return restore
 }
 

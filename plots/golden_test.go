@@ -50,10 +50,17 @@ func renderPNG(t testing.TB, p *plot.Plot, size Size) []byte {
 	return buf.Bytes()
 }
 
-// checkGolden renders p and compares it with testdata/name.png.
+// checkGolden renders p at goldenSize and compares it with
+// testdata/name.png.
 func checkGolden(t *testing.T, name string, p *plot.Plot) {
 	t.Helper()
-	got := renderPNG(t, p, goldenSize)
+	checkGoldenAt(t, name, p, goldenSize)
+}
+
+// checkGoldenAt renders p at size and compares it with testdata/name.png.
+func checkGoldenAt(t *testing.T, name string, p *plot.Plot, size Size) {
+	t.Helper()
+	got := renderPNG(t, p, size)
 	golden := filepath.Join("testdata", name+".png")
 	failed := filepath.Join("testdata", "failed", name+".png")
 	failedDiff := filepath.Join("testdata", "failed", name+"_diff.png")
