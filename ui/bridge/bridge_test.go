@@ -71,18 +71,32 @@ func (b *blockingF) run() {
 	<-b.release
 }
 
+// busyThrottle returns a throttle of a blocking f on a fake clock, with a
+// first request made and f running it.
+func busyThrottle(t *testing.T, interval time.Duration) (*Throttle, *fakeClock, *blockingF) {
+	clk, f := newFakeClock(), newBlockingF()
+	th := newThrottle(interval, f.run, clk)
+	t.Cleanup(th.Stop)
+	th.Request()
+	<-f.started // the first request runs at once
+	clk.noWaits(t, "first request")
+	return th, clk, f
+}
+
+// passes lets the wait a runs out and lets the run it starts finish.
+func (b *blockingF) passes(clk *fakeClock, a after) {
+	clk.advance(a.d)
+	a.fire <- clk.Now()
+	<-b.started
+	b.release <- struct{}{}
+}
+
 // TestThrottleRateAndLastRun: requests made while f runs are served by
 // one more run, which waits out the interval; a request after a quiet
 // interval runs at once.
 func TestThrottleRateAndLastRun(t *testing.T) {
 	const interval = 50 * time.Millisecond
-	clk, f := newFakeClock(), newBlockingF()
-	th := newThrottle(interval, f.run, clk)
-	defer th.Stop()
-
-	th.Request()
-	<-f.started // the first request runs at once
-	clk.noWaits(t, "first request")
+	th, clk, f := busyThrottle(t, interval)
 	for range 100 {
 		th.Request()
 	}
@@ -94,11 +108,8 @@ func TestThrottleRateAndLastRun(t *testing.T) {
 	if n := f.runs.Load(); n != 1 {
 		t.Errorf("f ran %d times before the interval passed, want 1", n)
 	}
-	th.Request() // while waiting: served by the same run
-	clk.advance(interval)
-	a.fire <- clk.Now()
-	<-f.started // ...and are served by one run
-	f.release <- struct{}{}
+	th.Request()     // while waiting: served by the same run
+	f.passes(clk, a) // ...and are served by one run
 	th.Wait()
 	if n := f.runs.Load(); n != 2 {
 		t.Errorf("a request, a hundred more while f ran, one while waiting, then Wait: %d runs, want 2", n)
@@ -119,13 +130,7 @@ func TestThrottleRateAndLastRun(t *testing.T) {
 // TestThrottleWait: Wait returns once every request so far is served,
 // the last one included, whatever the interval.
 func TestThrottleWait(t *testing.T) {
-	const interval = 30 * time.Millisecond
-	clk, f := newFakeClock(), newBlockingF()
-	th := newThrottle(interval, f.run, clk)
-	defer th.Stop()
-
-	th.Request()
-	<-f.started
+	th, clk, f := busyThrottle(t, 30*time.Millisecond)
 	waited := make(chan struct{})
 	go func() { th.Wait(); close(waited) }()
 	th.Request() // while f runs: Wait must wait for the run after it
@@ -137,10 +142,7 @@ func TestThrottleWait(t *testing.T) {
 		t.Fatal("Wait returned with a request not yet served")
 	default:
 	}
-	clk.advance(a.d)
-	a.fire <- clk.Now()
-	<-f.started
-	f.release <- struct{}{}
+	f.passes(clk, a)
 	<-waited
 	if n := f.runs.Load(); n != 2 {
 		t.Errorf("two requests while f ran, then Wait: %d runs, want 2", n)
