@@ -110,8 +110,8 @@ func TestBarsManyClassesReadable(t *testing.T) {
 				t.Errorf("%s: texts %q, want the top two percentages", name, textsOf(texts))
 			}
 			for _, d := range texts {
-				if d.size < minTickSize {
-					t.Errorf("%s: text %v in %.1f-point type, want at least %v", name, d, d.size, minTickSize)
+				if d.font.Size < minTickSize {
+					t.Errorf("%s: text %v in %.1f-point type, want at least %v", name, d, d.font.Size, minTickSize)
 				}
 			}
 		}

@@ -7,7 +7,15 @@
 // slices, builds a *plot.Plot styled with a light or dark Theme, and either
 // renders it to an image (Render, which also returns the mapping between the
 // image's pixels and data coordinates so a GUI can show the values under the
-// pointer) or writes it as PNG or SVG (Save).
+// pointer) or writes it as PNG or SVG (Save). SetSubtitle adds a subtitle,
+// such as a run's settings, to any of them.
+//
+// Render and Save fit a plot to the size it is drawn at: tick labels as many
+// as fit their axis (a log axis labels every few decades on a short one),
+// class labels smaller, tilted or fewer where the classes are crowded,
+// confusion counts only where they fit, a subtitle wrapped to the width.
+// Drawn with gonum/plot's own Draw or Save, a plot is drawn as for an axis
+// of unknown length.
 //
 // Error policy: Curves drops non-finite points (a diverged run is data, not a
 // mistake) and draws an empty chart with its title and axes when there is

@@ -40,6 +40,9 @@ func fitPlot(p *plot.Plot, c draw.Canvas) (restore func()) {
 	restore = func() { p.X.Tick, p.Y.Tick, p.Title.TextStyle = xTick, yTick, title }
 
 	width, height := c.Max.X-c.Min.X, c.Max.Y-c.Min.Y
+	if s, ok := title.Handler.(*subtitled); ok {
+		p.Title.TextStyle.Handler = s.fit(width, height)
+	}
 	fx, okX := xTick.Marker.(axisFitter)
 	fy, okY := yTick.Marker.(axisFitter)
 	if !okX && !okY {

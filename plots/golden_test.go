@@ -201,6 +201,11 @@ func TestGoldenCurves(t *testing.T) {
 				t.Fatalf("Curves: %v", err)
 			}
 			checkGolden(t, "curves_outliers_"+th.name, p)
+
+			// An exported chart carries its run's settings.
+			p = lossChart(t, th.theme, 600)
+			SetSubtitle(p, runSettings)
+			checkGolden(t, "curves_subtitle_"+th.name, p)
 		})
 	}
 }

@@ -14,12 +14,12 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// drawnText is a text as a chart draws it: the string, its font size and
-// the corners of its box (from its font's descent to its ascent), in
-// points with y up.
+// drawnText is a text as a chart draws it: the string, its font and the
+// corners of its box (from its font's descent to its ascent), in points
+// with y up.
 type drawnText struct {
 	text string
-	size vg.Length
+	font font.Font
 	box  [4]vg.Point
 }
 
@@ -86,7 +86,7 @@ func (c *textCanvas) FillString(f font.Face, pt vg.Point, s string) {
 	ext := f.Extents()
 	x0, x1 := pt.X, pt.X+f.Width(s)
 	y0, y1 := pt.Y-ext.Descent, pt.Y+ext.Ascent
-	c.texts = append(c.texts, drawnText{text: s, size: f.Font.Size, box: [4]vg.Point{
+	c.texts = append(c.texts, drawnText{text: s, font: f.Font, box: [4]vg.Point{
 		c.m.apply(vg.Point{X: x0, Y: y0}), c.m.apply(vg.Point{X: x1, Y: y0}),
 		c.m.apply(vg.Point{X: x1, Y: y1}), c.m.apply(vg.Point{X: x0, Y: y1}),
 	}})
