@@ -36,6 +36,7 @@ func TestFailedRunLeavesNoOldResults(t *testing.T) {
 		if wb.training.confusion.current() == nil {
 			t.Fatal("the first run shows no confusion matrix")
 		}
+		wb.training.pointer(1, 0, true) // the pointer on the chart leaves a readout
 		cfg := smallRun(20)
 		cfg.Optimizer, cfg.LR = "sgd", 100
 		cfg.Hidden = []nn.Layer{{Width: 16, Activation: nn.Linear}}
@@ -51,6 +52,9 @@ func TestFailedRunLeavesNoOldResults(t *testing.T) {
 		}
 		if got := wb.training.perClass.Text; got != "" {
 			t.Errorf("a failed run shows the per-class line %q", got)
+		}
+		if got := wb.training.readout.Text; strings.Contains(got, "Step") {
+			t.Errorf("the readout still reads the previous run: %q", got)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/neuralworkbench/workbench/training"
@@ -57,6 +58,19 @@ func (w *Workbench) Tour(dir string) error {
 	}
 	time.Sleep(800 * time.Millisecond) // the last redraw
 	if err := w.capture(dir, "training.png"); err != nil {
+		return err
+	}
+	// The pointer half way along the loss chart: markers and the readout.
+	bridge.DoAndWait(func() {
+		c := w.training.lossChart
+		if ch := c.current(); ch != nil {
+			mid := ch.DataRect.Min.Add(ch.DataRect.Max).Div(2)
+			scale := c.Size().Width / float32(ch.Image.Bounds().Dx())
+			c.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(float32(mid.X)*scale, float32(mid.Y)*scale)}})
+		}
+	})
+	time.Sleep(300 * time.Millisecond)
+	if err := w.capture(dir, "hover.png"); err != nil {
 		return err
 	}
 
@@ -114,10 +128,39 @@ func (w *Workbench) Tour(dir string) error {
 	if err := w.capture(dir, "runs.png"); err != nil {
 		return err
 	}
-	// The smallest window the workbench supports.
+
+	// All ten digits; then a run that fails to learn (plain SGD at
+	// learning rate 10) and says so.
+	for _, run := range []struct {
+		name string
+		set  func(*training.Config)
+	}{
+		{"ten-classes.png", func(c *training.Config) { c.Classes, c.Epochs = nil, 3 }},
+		{"failed-run.png", func(c *training.Config) { c.Optimizer, c.LR, c.Epochs = "sgd", 10, 3 }},
+	} {
+		bridge.DoAndWait(func() {
+			cfg := training.DefaultConfig()
+			run.set(&cfg)
+			w.form.set(cfg)
+			w.controls.train.OnTapped()
+		})
+		select {
+		case <-ended:
+		case <-time.After(5 * time.Minute):
+			return fmt.Errorf("the run for %s did not end", run.name)
+		}
+		time.Sleep(800 * time.Millisecond)
+		if err := w.capture(dir, run.name); err != nil {
+			return err
+		}
+	}
+
+	// The smallest window the workbench supports, with a field in error.
 	bridge.DoAndWait(func() {
+		w.form.set(training.DefaultConfig())
+		w.form.lr.SetText("-0.5")
 		w.tabs.SelectIndex(0)
-		w.win.Resize(fyne.NewSize(1024, 700))
+		w.win.Resize(fyne.NewSize(MinWidth, MinHeight))
 	})
 	time.Sleep(800 * time.Millisecond)
 	if err := w.capture(dir, "small-window.png"); err != nil {

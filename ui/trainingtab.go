@@ -192,6 +192,7 @@ func (t *trainingTab) start(rec *record) {
 	t.errorBox.Hide()
 	t.warnBox.Hide()
 	t.confusion.clear()
+	t.pointer(0, 0, false) // the readout and markers were the previous run's
 	t.results.SetText("Training…")
 	t.perClass.SetText("")
 	t.saveModel.Disable()

@@ -118,7 +118,7 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	main := container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, about, w.controls.content)), nil, nil, nil, w.tabs)
 	split := container.NewHSplit(sidebar, main)
 	split.Offset = 0.28
-	w.content = split
+	w.content = container.New(minSize{MinWidth, MinHeight}, split)
 
 	win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyEscape {
@@ -129,6 +129,33 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	a.Settings().AddListener(func(fyne.Settings) { w.followTheme() })
 	w.formChanged()
 	return w
+}
+
+// MinWidth and MinHeight are the smallest window the workbench is laid
+// out for (tested); the window cannot be made smaller.
+const (
+	MinWidth  = 1024
+	MinHeight = 700
+)
+
+// minSize is a layout that fills its objects into the space and asks for
+// at least its own size: Fyne takes a window's minimum size from its
+// content's.
+type minSize struct{ w, h float32 }
+
+func (m minSize) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (m minSize) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	s := fyne.NewSize(m.w, m.h)
+	for _, o := range objects {
+		s = s.Max(o.MinSize())
+	}
+	return s
 }
 
 // Content is the window's content.

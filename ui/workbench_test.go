@@ -404,6 +404,10 @@ func TestFitsSmallScreens(t *testing.T) {
 			if m := wb.Content().MinSize(); m.Width > 1024 || m.Height > 700 {
 				t.Errorf("%s, with the %s tab the window needs at least %v×%v, more than 1024×700", state, tab.Text, m.Width, m.Height)
 			}
+			// What the window's minimum hides: the content inside it.
+			if m := wb.Content().(*fyne.Container).Objects[0].MinSize(); m.Width > 1024 || m.Height > 700 {
+				t.Errorf("%s, with the %s tab the content needs %v×%v, more than 1024×700", state, tab.Text, m.Width, m.Height)
+			}
 		}
 		wb.tabs.SelectIndex(0)
 		w := wb.form.content.MinSize().Width
