@@ -78,11 +78,6 @@ func Curves(opts CurveOptions, series ...Series) (*plot.Plot, error) {
 	}
 	p.Add(th.grid(true, true))
 
-	smoothing := 0.0
-	if opts.Smoothing > 0 {
-		smoothing = math.Min(opts.Smoothing, maxSmoothing)
-	}
-
 	var (
 		raws, mains []*curve
 		measured    []float64 // every drawable y, unsmoothed
@@ -102,14 +97,14 @@ func Curves(opts CurveOptions, series ...Series) (*plot.Plot, error) {
 		if s.Points || len(xs) == 1 { // a single point draws no line
 			c.marker = &draw.GlyphStyle{Color: col, Radius: vg.Points(markerRadius), Shape: draw.CircleGlyph{}}
 		}
-		if smoothing > 0 && !s.Points && len(xs) > 1 {
+		if opts.smooths(s, len(xs)) {
 			raws = append(raws, &curve{
 				xs:     xs,
 				ys:     ys,
 				line:   draw.LineStyle{Color: withAlpha(col, rawAlpha), Width: vg.Points(rawLineWidth)},
 				weight: 0.3,
 			})
-			c.ys = EMA(ys, smoothing)
+			c.ys = EMA(ys, opts.Smoothing)
 		}
 		mains = append(mains, c)
 		if s.Label != "" {
@@ -129,9 +124,31 @@ func Curves(opts CurveOptions, series ...Series) (*plot.Plot, error) {
 	return p, nil
 }
 
+// Line returns the points of the line Curves draws for s under o, in
+// full colour: s's points less the non-finite ones (and, on a log axis,
+// those ≤ 0), smoothed with EMA where o smooths s. A GUI that marks the
+// point under the pointer takes its y from here and places the mark with
+// Chart.PixelAt, so that the mark sits on the line: an EMA of s.Y itself
+// differs from the line where Curves drops points before smoothing (a loss
+// of 0 on a log axis). Of a series whose X and Y differ in length, which
+// Curves refuses, it takes the points both have.
+func (o CurveOptions) Line(s Series) (x, y []float64) {
+	x, y = keepDrawable(s.X, s.Y, o.LogY)
+	if o.smooths(s, len(x)) {
+		y = EMA(y, o.Smoothing)
+	}
+	return x, y
+}
+
+// smooths reports whether Curves smooths series s, of n drawable points.
+func (o CurveOptions) smooths(s Series, n int) bool {
+	return o.Smoothing > 0 && !s.Points && n > 1
+}
+
 // keepDrawable returns the points of x, y that can be drawn: finite, and
 // positive on a log axis.
 func keepDrawable(x, y []float64, logY bool) (xs, ys []float64) {
+	x, y = x[:min(len(x), len(y))], y[:min(len(x), len(y))]
 	xs, ys = make([]float64, 0, len(x)), make([]float64, 0, len(y))
 	for i := range x {
 		if !finite(x[i]) || !finite(y[i]) || (logY && y[i] <= 0) {

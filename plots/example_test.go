@@ -30,3 +30,19 @@ func ExampleThin() {
 	// [0 2 3 6 7 9]
 	// [5 9 1 0 8 7]
 }
+
+func ExampleCurveOptions_Line() {
+	// A loss that underflows to 0 at one step. A log axis cannot show the
+	// 0, so the chart drops it before smoothing; Line gives the points of
+	// the line as drawn, where a hover mark belongs.
+	opts := plots.CurveOptions{LogY: true, Smoothing: 0.5}
+	x, y := opts.Line(plots.Series{X: []float64{1, 2, 3, 4}, Y: []float64{1, 0, 0.5, 0.25}})
+	fmt.Println(x)
+	for _, v := range y {
+		fmt.Printf("%.3f ", v)
+	}
+	fmt.Println()
+	// Output:
+	// [1 3 4]
+	// 1.000 0.667 0.429
+}

@@ -130,11 +130,25 @@ func (c *Chart) DataAt(px, py float64) (x, y float64, ok bool) {
 }
 
 // PixelAt returns the image position, in pixels with y down, at which the
-// data point (x, y) is drawn. It may lie outside the image; on a log axis a
-// value ≤ 0 gives a non-finite position.
+// data point (x, y) is drawn. It may lie outside the plotting area (a point
+// clipped away: see Contains) or the image; on a log axis a value ≤ 0
+// gives a non-finite position.
+//
+// To mark the point of a curve under the pointer, a GUI takes x from
+// DataAt, finds the nearest of the points CurveOptions.Line returns for the
+// series (the smoothed ones where the chart smooths it), and places its
+// mark at PixelAt of that point if Contains it.
 func (c *Chart) PixelAt(x, y float64) (px, py float64) {
 	left, top, right, bottom := c.bounds()
 	return left + c.X.norm(x)*(right-left), bottom - c.Y.norm(y)*(bottom-top)
+}
+
+// Contains reports whether the image position (px, py), in pixels with y
+// down, lies in the plotting area: where DataAt reports ok, and where a
+// hover mark at PixelAt of a point belongs. A NaN position is outside.
+func (c *Chart) Contains(px, py float64) bool {
+	_, _, ok := c.DataAt(px, py)
+	return ok
 }
 
 // margin is the empty border around every chart.
