@@ -116,6 +116,9 @@ func (c *runControls) showProgress(p training.Progress, s *snapshot) {
 	case s.done != nil:
 		text = fmt.Sprintf("Done: %d epochs in %s at %s samples/s. Test accuracy %.2f%%.",
 			p.Epochs, clock(p.Elapsed), thousands(p.SamplesPerSec), 100*s.done.Test.Accuracy)
+		if s.done.Warning != "" {
+			text = fmt.Sprintf("Done, but the run failed to learn: test accuracy %.2f%% (see the warning below).", 100*s.done.Test.Accuracy)
+		}
 	case c.state == paused:
 		text = "Paused. " + text
 	}

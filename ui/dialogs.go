@@ -70,8 +70,9 @@ var lastSaveDir string
 
 // saveFile asks where to write a file, as a path one may type or build
 // by choosing a folder, with one of the extensions, and calls write with
-// it; it then says where the file went, or what went wrong.
-func saveFile(win fyne.Window, name string, extensions []string, write func(path string) error) {
+// it; it then says where the file went, or what went wrong. options, if
+// not nil, are more choices shown in the dialog (write reads them).
+func saveFile(win fyne.Window, name string, extensions []string, options fyne.CanvasObject, write func(path string) error) {
 	dir := lastSaveDir
 	if dir == "" {
 		dir, _ = os.UserHomeDir()
@@ -86,6 +87,9 @@ func saveFile(win fyne.Window, name string, extensions []string, write func(path
 	hint := widget.NewLabel("Type a path or choose a folder; the file ends in " + strings.Join(extensions, " or ") + ".")
 	hint.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(container.NewBorder(nil, nil, nil, browse, path), hint)
+	if options != nil {
+		content.Add(options)
+	}
 	d := dialog.NewCustomConfirm("Save "+name, "Save", "Cancel", content, func(ok bool) {
 		if !ok {
 			return

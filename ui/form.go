@@ -157,7 +157,8 @@ func (f *experimentForm) build() fyne.CanvasObject {
 	opt := settingsForm(
 		formRow{label: "Loss", widget: f.loss},
 		formRow{label: "Optimizer", widget: f.optimizer},
-		formRow{label: "Learning rate", widget: lrRow, hint: "slider: 1e-5 … 10, log scale", field: f.lr},
+		formRow{label: "Learning rate", widget: lrRow, field: f.lr,
+			hint: fmt.Sprintf("above %g and at most %g; the slider spans 1e-5 … 10 on a log scale", float64(training.MinLR), float64(training.MaxLR))},
 		formRow{label: "Momentum", widget: f.momentum, hint: "momentum and nesterov", field: f.momentum},
 		formRow{label: "Batch size", widget: f.batch, field: f.batch},
 		formRow{label: "Epochs", widget: f.epochs, field: f.epochs},

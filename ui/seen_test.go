@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/neuralworkbench/workbench/plots"
 	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/training/nn"
 )
@@ -55,6 +56,37 @@ func TestFailedRunLeavesNoOldResults(t *testing.T) {
 		}
 		if got := wb.training.readout.Text; strings.Contains(got, "Step") {
 			t.Errorf("the readout still reads the previous run: %q", got)
+		}
+	})
+}
+
+// Seen: sgd at learning rate 10 reported "Done … Test accuracy 33.87%",
+// every image predicted as 8, with no word of failure. (That run now
+// diverges; MSE at learning rate 30 still collapses onto one class.)
+func TestCollapsedRunWarns(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() {
+		cfg := smallRun(2)
+		cfg.Limit = 2000
+		cfg.Loss, cfg.Optimizer, cfg.LR = nn.MSE, "sgd", 30
+		wb.form.set(cfg)
+	})
+	train(t, wb)
+	onUI(func() {
+		tt := wb.training
+		if !tt.warnBox.Visible() || !strings.Contains(tt.warnText.Text, "failed to learn") || !strings.Contains(tt.warnText.Text, "try a lower learning rate") {
+			t.Errorf("a collapsed run: warning shown %v, %q", tt.warnBox.Visible(), tt.warnText.Text)
+		}
+		if st := wb.controls.status.Text; !strings.Contains(st, "failed to learn") {
+			t.Errorf("the status line %q calls the run done without a word of failure", st)
+		}
+		wb.form.set(smallRun(1))
+	})
+	train(t, wb)
+	onUI(func() {
+		if wb.training.warnBox.Visible() {
+			t.Errorf("a good run still shows the previous run's warning %q", wb.training.warnText.Text)
 		}
 	})
 }
@@ -169,4 +201,39 @@ func TestInformativeTextHasContrast(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Exported plots default to the light theme, which prints well, and
+// carry the run's settings.
+func TestExportedPlots(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() { wb.form.set(smallRun(1)) })
+	train(t, wb)
+	onUI(func() {
+		for _, which := range []string{"loss", "accuracy", "confusion"} {
+			for _, dark := range []bool{false, true} {
+				p, size, err := wb.training.buildPlot(which, dark)
+				if err != nil {
+					t.Fatalf("%s: %v", which, err)
+				}
+				plain, _, _ := wb.training.buildPlot(which, dark)
+				plots.SetSubtitle(plain, "")
+				with, err1 := plots.Render(p, size)
+				without, err2 := plots.Render(plain, size)
+				if err1 != nil || err2 != nil {
+					t.Fatalf("%s: %v %v", which, err1, err2)
+				}
+				// The subtitle pushes the chart down: the plotting area
+				// starts lower than without it.
+				if with.DataRect.Min.Y <= without.DataRect.Min.Y {
+					t.Errorf("%s: the plotting area starts at %d with the subtitle, %d without: no subtitle", which, with.DataRect.Min.Y, without.DataRect.Min.Y)
+				}
+				r, g, b, _ := with.Image.At(2, 2).RGBA()
+				if light := r > 0xc000 && g > 0xc000 && b > 0xc000; light == dark {
+					t.Errorf("%s exported dark=%v has a corner of (%d, %d, %d)", which, dark, r>>8, g>>8, b>>8)
+				}
+			}
+		}
+	})
 }

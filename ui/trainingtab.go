@@ -32,10 +32,11 @@ const redrawInterval = 125 * time.Millisecond
 
 // chartOptions are the Training tab's display settings.
 type chartOptions struct {
-	axis      string
-	logLoss   bool
-	smoothing float64
-	dark      bool
+	axis           string
+	logLoss        bool
+	ignoreOutliers bool // fit the y axes to the bulk of the data
+	smoothing      float64
+	dark           bool
 }
 
 // trainingTab shows a run live: loss and accuracy curves, a per-epoch
@@ -45,6 +46,7 @@ type trainingTab struct {
 
 	axis      *widget.Select
 	logLoss   *widget.Check
+	outliers  *widget.Check
 	smoothing *widget.Slider
 	smoothLbl *widget.Label
 	lossChart *chartView
@@ -100,6 +102,7 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 	}}
 	t.axis.SetSelected(axisStep)
 	t.logLoss = widget.NewCheck("Log loss", func(on bool) { t.setOption(func(o *chartOptions) { o.logLoss = on }) })
+	t.outliers = widget.NewCheck("Ignore outliers", func(on bool) { t.setOption(func(o *chartOptions) { o.ignoreOutliers = on }) })
 	t.smoothLbl = widget.NewLabel("0.60")
 	t.smoothing = &widget.Slider{Min: 0, Max: 0.99, Step: 0.01, Value: 0.6, OnChanged: func(v float64) {
 		t.smoothLbl.SetText(fmt.Sprintf("%.2f", v))
@@ -150,7 +153,7 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 
 	smoothing := container.NewBorder(nil, nil, widget.NewLabel("Smoothing"), t.smoothLbl, t.smoothing)
 	toolbar := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel("x-axis"), t.axis, t.logLoss), nil, smoothing)
+		container.NewHBox(widget.NewLabel("x-axis"), t.axis, t.logLoss, t.outliers), nil, smoothing)
 	charts := container.NewGridWithColumns(2, t.lossChart, t.accChart)
 	resultsBox := container.NewBorder(container.NewVBox(container.NewHBox(t.savePlot, t.saveModel), t.results, t.perClass),
 		nil, nil, nil, t.confusion)
@@ -297,12 +300,12 @@ func curvePlots(s *snapshot, o chartOptions, th plots.Theme) (loss, acc *plot.Pl
 		lossTitle = "Loss (" + s.cfg.Loss.String() + ")"
 	}
 	loss, err := plots.Curves(plots.CurveOptions{Title: lossTitle, XLabel: xLabel, YLabel: "loss",
-		LogY: o.logLoss, Smoothing: o.smoothing, Theme: th}, series(s.loss, s.vLoss)...)
+		LogY: o.logLoss, IgnoreOutliers: o.ignoreOutliers, Smoothing: o.smoothing, Theme: th}, series(s.loss, s.vLoss)...)
 	if err != nil {
 		loss = plot.New()
 	}
 	acc, err = plots.Curves(plots.CurveOptions{Title: "Accuracy", XLabel: xLabel, YLabel: "accuracy",
-		Smoothing: o.smoothing, Theme: th}, series(s.acc, s.vAcc)...)
+		IgnoreOutliers: o.ignoreOutliers, Smoothing: o.smoothing, Theme: th}, series(s.acc, s.vAcc)...)
 	if err != nil {
 		acc = plot.New()
 	}
@@ -328,6 +331,10 @@ func (t *trainingTab) showSnapshot(s *snapshot) {
 	case s.done != nil:
 		t.saveModel.Enable()
 		d := s.done
+		if d.Warning != "" {
+			t.warnText.SetText(d.Warning)
+			t.warnBox.Show()
+		}
 		status := "Finished"
 		if d.Stopped {
 			status = fmt.Sprintf("Stopped after %d of %d steps", d.Step, d.Steps)
@@ -476,8 +483,15 @@ func (t *trainingTab) choosePlot() {
 	widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", items...), t.win.Canvas(), fyne.NewPos(0, t.savePlot.Size().Height), t.savePlot)
 }
 
-// buildPlot rebuilds a chart for saving.
-func (t *trainingTab) buildPlot(which string) (*plot.Plot, plots.Size, error) {
+// Themes a chart is saved in.
+const (
+	exportLight = "Light (prints well)"
+	exportDark  = "Dark"
+)
+
+// buildPlot rebuilds a chart for saving, in the light or dark theme, with
+// the run's settings under its title.
+func (t *trainingTab) buildPlot(which string, dark bool) (*plot.Plot, plots.Size, error) {
 	t.mu.Lock()
 	s, opts := t.shown, t.opts
 	t.mu.Unlock()
@@ -485,31 +499,50 @@ func (t *trainingTab) buildPlot(which string) (*plot.Plot, plots.Size, error) {
 		s = &snapshot{}
 	}
 	th := plots.LightTheme()
-	if opts.dark {
+	if dark {
 		th = plots.DarkTheme()
 	}
-	loss, acc := curvePlots(s, opts, th)
+	opts.dark = dark
+	var p *plot.Plot
 	size := plots.Size{Width: 900, Height: 560, DPI: 96}
 	switch which {
-	case "loss":
-		return loss, size, nil
-	case "accuracy":
-		return acc, size, nil
+	case "loss", "accuracy":
+		loss, acc := curvePlots(s, opts, th)
+		p = loss
+		if which == "accuracy" {
+			p = acc
+		}
+	default:
+		if s.done == nil {
+			return nil, size, fmt.Errorf("there is no confusion matrix yet: it is computed on the test set when a run ends")
+		}
+		var err error
+		if p, err = plots.Confusion("Confusion matrix (test set)", s.classes, s.done.Test.Confusion, th); err != nil {
+			return nil, size, err
+		}
+		size = plots.Size{Width: 720, Height: 640, DPI: 96}
 	}
-	if s.done == nil {
-		return nil, size, fmt.Errorf("there is no confusion matrix yet: it is computed on the test set when a run ends")
+	if s.cfg.Dataset != "" {
+		plots.SetSubtitle(p, describeConfig(s.cfg, s.classes))
 	}
-	p, err := plots.Confusion("Confusion matrix (test set)", s.classes, s.done.Test.Confusion, th)
-	return p, plots.Size{Width: 640, Height: 560, DPI: 96}, err
+	return p, size, nil
 }
 
+// savePlotAs asks where to save a chart and in which theme (light by
+// default: it prints well), then saves it.
 func (t *trainingTab) savePlotAs(which string) {
-	p, size, err := t.buildPlot(which)
-	if err != nil {
+	if _, _, err := t.buildPlot(which, false); err != nil {
 		showError(t.win, err)
 		return
 	}
-	saveFile(t.win, which+".png", []string{".png", ".svg"}, func(path string) error {
+	themes := widget.NewRadioGroup([]string{exportLight, exportDark}, nil)
+	themes.Horizontal = true
+	themes.SetSelected(exportLight)
+	saveFile(t.win, which+".png", []string{".png", ".svg"}, container.NewHBox(widget.NewLabel("Theme"), themes), func(path string) error {
+		p, size, err := t.buildPlot(which, themes.Selected == exportDark)
+		if err != nil {
+			return err
+		}
 		return plots.Save(p, path, size)
 	})
 }
