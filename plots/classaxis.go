@@ -147,12 +147,13 @@ func (t classTicks) fitAxis(a *plot.Axis, length, across vg.Length, horizontal b
 // apart on an axis pitch long per class: the first of priority, or every
 // k-th class.
 func (t classTicks) thin(f classTicks, a *plot.Axis, pitch, need vg.Length) {
-	if pitch >= need || pitch <= 0 {
+	const rounding = 1e-6 // a size fitted to the pitch fits it
+	if pitch*(1+rounding) >= need || pitch <= 0 {
 		return
 	}
 	n := len(t.names)
 	f.shown = make([]bool, n)
-	apart := int(math.Ceil(float64(need / pitch))) // classes between labels
+	apart := int(math.Ceil(float64(need/pitch) - rounding)) // classes between labels
 	if t.priority == nil {
 		for i := 0; i < n; i += apart {
 			f.shown[i] = true

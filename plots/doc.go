@@ -18,18 +18,24 @@
 // of unknown length.
 //
 // Error policy: Curves drops non-finite points (a diverged run is data, not a
-// mistake) and draws an empty chart with its title and axes when there is
-// nothing to draw. Bars and Confusion, whose input is a finished result,
+// mistake), and with IgnoreOutliers clips the points beyond the bulk of the
+// data; it draws an empty chart with its title and axes when there is
+// nothing to draw, and fails only for a series whose X and Y differ in
+// length. Bars and Confusion, whose input is a finished result,
 // return an error for empty input, mismatched lengths, NaN or Inf, as
 // gonum/plot's New* functions do. Heatmap returns an error for a malformed
 // grid (too few x or y values, ones that are not finite and strictly
 // increasing, a Z of the wrong length), a path whose X and Y differ in
 // length or an option out of its range, but not for NaN or Inf in Z, which
 // it draws as "no data" (a diverged loss is data too), nor for non-finite
-// path points, which it drops as Curves does.
+// path points, which it drops as Curves does. SetSubtitle cannot fail.
+// Render and Save return an error for a size out of range, and for a plot
+// gonum/plot cannot draw rather than panicking.
 //
 // Building a plot and rendering it are safe to do from any goroutine; a GUI
 // is expected to call Curves and Render off its UI goroutine and swap the
 // resulting image in. A single *plot.Plot should be rendered by one goroutine
-// at a time, as gonum/plot normalises axis ranges in place while drawing.
+// at a time, as gonum/plot normalises axis ranges in place while drawing
+// and Render and Save fit the plot to the size in place, putting it back
+// afterwards.
 package plots

@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -17,11 +18,11 @@ import (
 // plot to its canvas before drawing it (fitPlot): it wraps a subtitle to
 // the width, measures the plotting area, lets each axis whose tick marker
 // is an axisFitter adapt to its length (fewer labels, smaller or tilted
-// ones), measures again while an axis came out shorter than it was fitted
+// ones; two class axes of the same classes share a label size), measures
+// again and fits again until no axis comes out shorter than it was fitted
 // to, draws, and then puts the plot back as it was. A plot drawn by other
-// means (p.Draw, p.Save) is drawn unfitted: each marker then labels as for
-// an axis of unknown length, which suits the 600×380-pixel charts the GUI
-// saves.
+// means (p.Draw, p.Save) is drawn unfitted: each marker labels as for an
+// axis of unknown length, every class label in full.
 
 // axisFitter is a tick marker that adapts its axis to the length it is
 // drawn at.
@@ -115,7 +116,7 @@ func labelsFit(a *plot.Axis, ticks []plot.Tick, length vg.Length, horizontal boo
 		}
 		labels = append(labels, label{pos: vg.Length(f) * length, width: sty.Width(tk.Label)})
 	}
-	slices.SortFunc(labels, func(a, b label) int { return int(math.Copysign(1, float64(a.pos-b.pos))) })
+	slices.SortFunc(labels, func(a, b label) int { return cmp.Compare(a.pos, b.pos) })
 
 	sin, cos := math.Sincos(sty.Rotation)
 	across := vg.Length(math.Abs(cos)) // fraction of the spacing between stacked labels
