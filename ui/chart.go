@@ -3,7 +3,6 @@ package ui
 import (
 	"image"
 	"image/color"
-	"math"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -112,12 +111,12 @@ func (c *chartView) placeMarks() {
 		d := c.markData[i]
 		b := ch.Image.Bounds()
 		px, py := ch.PixelAt(d.x, d.y)
-		x := float32(px) * size.Width / float32(b.Dx())
-		y := float32(py) * size.Height / float32(b.Dy())
-		if math.IsNaN(float64(x)) || math.IsNaN(float64(y)) || x < 0 || y < 0 || x > size.Width || y > size.Height {
+		if !ch.Contains(px, py) { // clipped off the plotting area, or NaN
 			m.Hide()
 			continue
 		}
+		x := float32(px) * size.Width / float32(b.Dx())
+		y := float32(py) * size.Height / float32(b.Dy())
 		m.FillColor = d.color
 		m.StrokeColor = theme.Color(theme.ColorNameBackground)
 		m.Move(fyne.NewPos(x-markRadius, y-markRadius))

@@ -1,9 +1,14 @@
 package ui
 
 import (
+	"strconv"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/neuralworkbench/workbench/training"
 )
 
 // keys are the window's keyboard commands, which must work while a form
@@ -50,16 +55,56 @@ func (k *keys) run(s fyne.Shortcut) bool {
 type field struct {
 	widget.Entry
 	keys *keys
+	// number is the text as a number and err what is wrong with it, set
+	// by the validator on every change, so that the form reads them
+	// instead of parsing the text again (numberField's only).
+	number float64
+	err    error
 }
 
 // newField returns an entry showing text, validated by validate.
 func newField(k *keys, text string, validate func(string) error, changed func()) *field {
+	return newFieldOf(&field{keys: k}, text, validate, changed)
+}
+
+// numberField returns a field holding a number, a whole one if whole,
+// parsed once per change and checked by the engine's own rules: apply
+// puts the number into a default experiment, whose Validate names what is
+// wrong.
+func numberField(k *keys, text string, whole bool, apply func(*training.Config, float64), changed func()) *field {
 	f := &field{keys: k}
+	return newFieldOf(f, text, func(s string) error {
+		f.number, f.err = parseNumber(s, whole)
+		if f.err == nil {
+			f.err = check(func(c *training.Config) { apply(c, f.number) })
+		}
+		return f.err
+	}, changed)
+}
+
+func newFieldOf(f *field, text string, validate func(string) error, changed func()) *field {
 	f.ExtendBaseWidget(f)
 	f.Validator = validate
 	f.SetText(text)
 	f.OnChanged = func(string) { changed() }
 	return f
+}
+
+// parseNumber reads a number, or says it must be one.
+func parseNumber(s string, whole bool) (float64, error) {
+	s = strings.TrimSpace(s)
+	if whole {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return 0, errWhole
+		}
+		return float64(n), nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, errNumber
+	}
+	return v, nil
 }
 
 // TypedShortcut runs the window's shortcuts and leaves the rest to the

@@ -94,7 +94,7 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 	f.sourceInfo = widget.NewLabel("")
 	f.sourceInfo.Wrapping = fyne.TextWrapWord
 	f.classes = newClassPicker(edit)
-	f.valSplit = newField(k, "0.1", floatCheck(func(c *training.Config, v float64) { c.ValSplit = v }), edit)
+	f.valSplit = numberField(k, "0.1", false, func(c *training.Config, v float64) { c.ValSplit = v }, edit)
 	f.seed = newField(k, "1", func(s string) error {
 		if _, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64); err != nil {
 			return errors.New("must be a whole number ≥ 0")
@@ -113,25 +113,25 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 		kinds = append(kinds, string(k))
 	}
 	f.optimizer = &widget.Select{Options: kinds, OnChanged: func(string) { f.updateMomentum(); edit() }}
-	f.lr = newField(k, "0.001", floatCheck(func(c *training.Config, v float64) { c.LR = v }), func() {
+	f.lr = numberField(k, "0.001", false, func(c *training.Config, v float64) { c.LR = v }, func() {
 		f.syncSlider()
 		edit()
 	})
 	f.lrSlider = &widget.Slider{Min: -5, Max: 1, Step: 0.01, OnChanged: f.sliderMoved}
-	f.momentum = newField(k, "0.9", floatCheck(func(c *training.Config, v float64) {
+	f.momentum = numberField(k, "0.9", false, func(c *training.Config, v float64) {
 		c.Optimizer, c.Momentum = optim.Momentum, v
-	}), edit)
-	f.batch = newField(k, "64", intCheck(func(c *training.Config, v int) { c.Batch = v }), edit)
-	f.epochs = newField(k, "5", intCheck(func(c *training.Config, v int) { c.Epochs = v }), edit)
-	f.weightDecay = newField(k, "0", floatCheck(func(c *training.Config, v float64) { c.WeightDecay = v }), edit)
+	}, edit)
+	f.batch = numberField(k, "64", true, func(c *training.Config, v float64) { c.Batch = int(v) }, edit)
+	f.epochs = numberField(k, "5", true, func(c *training.Config, v float64) { c.Epochs = int(v) }, edit)
+	f.weightDecay = numberField(k, "0", false, func(c *training.Config, v float64) { c.WeightDecay = v }, edit)
 
 	f.flip = widget.NewCheck("Horizontal flip (off for digits)", func(bool) { edit() })
 	f.rotateOn = widget.NewCheck("Rotate ± degrees", func(bool) { f.updateAugment(); edit() })
-	f.rotate = newField(k, "15", floatCheck(func(c *training.Config, v float64) { c.Augment.Rotate = v }), edit)
+	f.rotate = numberField(k, "15", false, func(c *training.Config, v float64) { c.Augment.Rotate = v }, edit)
 	f.shiftOn = widget.NewCheck("Shift ± pixels", func(bool) { f.updateAugment(); edit() })
-	f.shift = newField(k, "2", intCheck(func(c *training.Config, v int) { c.Augment.Shift = v }), edit)
+	f.shift = numberField(k, "2", true, func(c *training.Config, v float64) { c.Augment.Shift = int(v) }, edit)
 	f.noiseOn = widget.NewCheck("Gaussian noise σ", func(bool) { f.updateAugment(); edit() })
-	f.noise = newField(k, "0.1", floatCheck(func(c *training.Config, v float64) { c.Augment.Noise = v }), edit)
+	f.noise = numberField(k, "0.1", false, func(c *training.Config, v float64) { c.Augment.Noise = v }, edit)
 
 	f.content = f.build()
 	f.set(training.DefaultConfig())
@@ -185,26 +185,6 @@ var (
 	errNumber = errors.New("must be a number")
 	errWhole  = errors.New("must be a whole number")
 )
-
-func floatCheck(set func(*training.Config, float64)) func(string) error {
-	return func(s string) error {
-		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
-			return errNumber
-		}
-		return check(func(c *training.Config) { set(c, v) })
-	}
-}
-
-func intCheck(set func(*training.Config, int)) func(string) error {
-	return func(s string) error {
-		v, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			return errWhole
-		}
-		return check(func(c *training.Config) { set(c, v) })
-	}
-}
 
 // edited refreshes what depends on the settings and tells the window.
 func (f *experimentForm) edited() {
@@ -407,25 +387,26 @@ func (f *experimentForm) config() (training.Config, error) {
 		}
 		return err
 	}
-	parseF := func(name string, e *field, dst *float64) error {
-		if err := e.Validator(e.Text); err != nil {
-			return named(name, err)
+	// The fields parsed and checked their text when it changed.
+	num := func(name string, e *field, dst *float64) error {
+		if e.err != nil {
+			return named(name, e.err)
 		}
-		*dst, _ = strconv.ParseFloat(strings.TrimSpace(e.Text), 64)
+		*dst = e.number
 		return nil
 	}
-	parseI := func(name string, e *field, dst *int) error {
-		if err := e.Validator(e.Text); err != nil {
-			return named(name, err)
+	whole := func(name string, e *field, dst *int) error {
+		if e.err != nil {
+			return named(name, e.err)
 		}
-		*dst, _ = strconv.Atoi(strings.TrimSpace(e.Text))
+		*dst = int(e.number)
 		return nil
 	}
 	if err := f.classes.err(); err != nil {
 		return cfg, err
 	}
 	cfg.Classes = f.classes.selected()
-	if err := parseF("validation split", f.valSplit, &cfg.ValSplit); err != nil {
+	if err := num("validation split", f.valSplit, &cfg.ValSplit); err != nil {
 		return cfg, err
 	}
 	if err := f.seed.Validator(f.seed.Text); err != nil {
@@ -439,35 +420,35 @@ func (f *experimentForm) config() (training.Config, error) {
 	cfg.Hidden = layers
 	cfg.Loss = lossNames[f.loss.Selected]
 	cfg.Optimizer = optim.Kind(f.optimizer.Selected)
-	if err := parseF("learning rate", f.lr, &cfg.LR); err != nil {
+	if err := num("learning rate", f.lr, &cfg.LR); err != nil {
 		return cfg, err
 	}
 	cfg.Momentum = 0.9
-	if err := parseF("momentum", f.momentum, &cfg.Momentum); err != nil && cfg.Optimizer.UsesMomentum() {
+	if err := num("momentum", f.momentum, &cfg.Momentum); err != nil && cfg.Optimizer.UsesMomentum() {
 		return cfg, err
 	}
-	if err := parseI("batch size", f.batch, &cfg.Batch); err != nil {
+	if err := whole("batch size", f.batch, &cfg.Batch); err != nil {
 		return cfg, err
 	}
-	if err := parseI("epochs", f.epochs, &cfg.Epochs); err != nil {
+	if err := whole("epochs", f.epochs, &cfg.Epochs); err != nil {
 		return cfg, err
 	}
-	if err := parseF("weight decay", f.weightDecay, &cfg.WeightDecay); err != nil {
+	if err := num("weight decay", f.weightDecay, &cfg.WeightDecay); err != nil {
 		return cfg, err
 	}
 	cfg.Augment.Flip = f.flip.Checked
 	if f.rotateOn.Checked {
-		if err := parseF("rotation", f.rotate, &cfg.Augment.Rotate); err != nil {
+		if err := num("rotation", f.rotate, &cfg.Augment.Rotate); err != nil {
 			return cfg, err
 		}
 	}
 	if f.shiftOn.Checked {
-		if err := parseI("shift", f.shift, &cfg.Augment.Shift); err != nil {
+		if err := whole("shift", f.shift, &cfg.Augment.Shift); err != nil {
 			return cfg, err
 		}
 	}
 	if f.noiseOn.Checked {
-		if err := parseF("noise", f.noise, &cfg.Augment.Noise); err != nil {
+		if err := num("noise", f.noise, &cfg.Augment.Noise); err != nil {
 			return cfg, err
 		}
 	}

@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -55,7 +54,16 @@ func (l *layerList) set(layers []nn.Layer) {
 
 func (l *layerList) newRow(layer nn.Layer) *layerRow {
 	r := &layerRow{}
-	r.width = newField(l.keys, strconv.Itoa(layer.Width), validWidth, l.changed)
+	// The width's message is the engine's without a layer number: the
+	// form says "hidden layer N: " once, as Config.Validate does.
+	r.width = &field{keys: l.keys}
+	newFieldOf(r.width, strconv.Itoa(layer.Width), func(s string) error {
+		r.width.number, r.width.err = parseNumber(s, true)
+		if r.width.err == nil {
+			r.width.err = training.ValidateLayer(nn.Layer{Width: int(r.width.number), Activation: nn.ReLU})
+		}
+		return r.width.err
+	}, l.changed)
 	r.act = &widget.Select{Options: activationNames(), OnChanged: func(string) { l.changed() }}
 	r.act.SetSelected(string(layer.Activation))
 	return r
@@ -67,14 +75,6 @@ func activationNames() []string {
 		names[i] = string(a)
 	}
 	return names
-}
-
-func validWidth(s string) error {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil {
-		return errWhole
-	}
-	return check(func(c *training.Config) { c.Hidden = []nn.Layer{{Width: n, Activation: nn.ReLU}} })
 }
 
 // add appends a layer like the last one (or 64 ReLU units).
@@ -137,11 +137,10 @@ func (l *layerList) rebuild() {
 func (l *layerList) layers() ([]nn.Layer, error) {
 	out := make([]nn.Layer, 0, len(l.rows))
 	for i, r := range l.rows {
-		if err := r.width.Validator(r.width.Text); err != nil {
-			return nil, fmt.Errorf("hidden layer %d: %w", i+1, err)
+		if r.width.err != nil {
+			return nil, fmt.Errorf("hidden layer %d: %w", i+1, r.width.err)
 		}
-		n, _ := strconv.Atoi(strings.TrimSpace(r.width.Text))
-		out = append(out, nn.Layer{Width: n, Activation: nn.Activation(r.act.Selected)})
+		out = append(out, nn.Layer{Width: int(r.width.number), Activation: nn.Activation(r.act.Selected)})
 	}
 	return out, nil
 }

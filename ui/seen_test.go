@@ -237,3 +237,21 @@ func TestExportedPlots(t *testing.T) {
 		}
 	})
 }
+
+// Seen: "hidden layer 1: hidden layer 1: …".
+func TestMessagesNameTheirFieldOnce(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	onUI(func() {
+		wb.form.layers.rows[1].width.SetText("0")
+		got := wb.controls.problem.Text
+		if want := "hidden layer 2: width must be between 1 and 8192 (got 0)"; !strings.Contains(got, want) || strings.Count(got, "hidden layer") != 1 {
+			t.Errorf("a zero width in layer 2: %q, want %q once", got, want)
+		}
+		wb.form.layers.rows[1].width.SetText("64")
+		wb.form.lr.SetText("abc")
+		if got := wb.controls.problem.Text; strings.Count(got, "learning rate") != 1 {
+			t.Errorf("a learning rate that is not a number: %q", got)
+		}
+	})
+}

@@ -285,8 +285,15 @@ func (t *trainingTab) render() {
 	})
 }
 
-// curvePlots builds the loss and accuracy charts of a snapshot.
-func curvePlots(s *snapshot, o chartOptions, th plots.Theme) (loss, acc *plot.Plot) {
+// curveSpec is how one of the Training tab's charts is drawn: its options
+// and its two series, train batches and validation epochs.
+type curveSpec struct {
+	opts   plots.CurveOptions
+	series []plots.Series
+}
+
+// curveSpecs describes the loss and accuracy charts of a snapshot.
+func curveSpecs(s *snapshot, o chartOptions, th plots.Theme) (loss, acc curveSpec) {
 	bx, vx := s.x(o.axis)
 	xLabel := map[string]string{axisStep: "step (batch)", axisEpoch: "epoch", axisSeconds: "seconds"}[o.axis]
 	series := func(train, val []float64) []plots.Series {
@@ -299,17 +306,26 @@ func curvePlots(s *snapshot, o chartOptions, th plots.Theme) (loss, acc *plot.Pl
 	if s.cfg.Loss != "" {
 		lossTitle = "Loss (" + s.cfg.Loss.String() + ")"
 	}
-	loss, err := plots.Curves(plots.CurveOptions{Title: lossTitle, XLabel: xLabel, YLabel: "loss",
-		LogY: o.logLoss, IgnoreOutliers: o.ignoreOutliers, Smoothing: o.smoothing, Theme: th}, series(s.loss, s.vLoss)...)
-	if err != nil {
-		loss = plot.New()
-	}
-	acc, err = plots.Curves(plots.CurveOptions{Title: "Accuracy", XLabel: xLabel, YLabel: "accuracy",
-		IgnoreOutliers: o.ignoreOutliers, Smoothing: o.smoothing, Theme: th}, series(s.acc, s.vAcc)...)
-	if err != nil {
-		acc = plot.New()
-	}
+	loss = curveSpec{plots.CurveOptions{Title: lossTitle, XLabel: xLabel, YLabel: "loss", LogY: o.logLoss,
+		IgnoreOutliers: o.ignoreOutliers, Smoothing: o.smoothing, Theme: th}, series(s.loss, s.vLoss)}
+	acc = curveSpec{plots.CurveOptions{Title: "Accuracy", XLabel: xLabel, YLabel: "accuracy",
+		IgnoreOutliers: o.ignoreOutliers, Smoothing: o.smoothing, Theme: th}, series(s.acc, s.vAcc)}
 	return loss, acc
+}
+
+// plot builds the chart.
+func (c curveSpec) plot() *plot.Plot {
+	p, err := plots.Curves(c.opts, c.series...)
+	if err != nil {
+		return plot.New()
+	}
+	return p
+}
+
+// curvePlots builds the loss and accuracy charts of a snapshot.
+func curvePlots(s *snapshot, o chartOptions, th plots.Theme) (loss, acc *plot.Plot) {
+	l, a := curveSpecs(s, o, th)
+	return l.plot(), a.plot()
 }
 
 // showSnapshot updates the table and results from a snapshot; on the UI
@@ -352,7 +368,7 @@ func (t *trainingTab) showSnapshot(s *snapshot) {
 // pointer shows the values nearest the data x under the pointer.
 func (t *trainingTab) pointer(x, _ float64, ok bool) {
 	t.mu.Lock()
-	s, axis, smoothing, dark := t.shown, t.opts.axis, t.opts.smoothing, t.opts.dark
+	s, opts := t.shown, t.opts
 	t.mu.Unlock()
 	if !ok || s == nil || len(s.loss) == 0 {
 		t.readout.SetText("Point at a chart to read its values.")
@@ -361,27 +377,38 @@ func (t *trainingTab) pointer(x, _ float64, ok bool) {
 		return
 	}
 	th := plots.LightTheme()
-	if dark {
+	if opts.dark {
 		th = plots.DarkTheme()
 	}
-	bx, vx := s.x(axis)
+	bx, vx := s.x(opts.axis)
 	i := nearest(bx, x)
-	smoothLoss, smoothAcc := plots.EMA(s.loss[:i+1], smoothing), plots.EMA(s.acc[:i+1], smoothing)
-	// The markers sit on the curves as drawn: smoothed train values, raw
-	// validation points.
-	lossMarks := []mark{{x: bx[i], y: smoothLoss[i], color: th.Color(0)}}
-	accMarks := []mark{{x: bx[i], y: smoothAcc[i], color: th.Color(0)}}
+	smoothLoss, smoothAcc := plots.EMA(s.loss[:i+1], opts.smoothing), plots.EMA(s.acc[:i+1], opts.smoothing)
 	text := fmt.Sprintf("Step %s, epoch %.2f, %.1f s: train loss %s (smoothed %s), train accuracy %.1f%% (smoothed %.1f%%)",
 		thousands(s.step[i]), s.epoch[i], s.secs[i], formatLoss(s.loss[i]), formatLoss(smoothLoss[i]), 100*s.acc[i], 100*smoothAcc[i])
 	if len(vx) > 0 {
 		j := nearest(vx, x)
 		text += fmt.Sprintf("; validation after epoch %.0f: loss %s, accuracy %.2f%%", s.vEpoch[j], formatLoss(s.vLoss[j]), 100*s.vAcc[j])
-		lossMarks = append(lossMarks, mark{x: vx[j], y: s.vLoss[j], color: th.Color(1)})
-		accMarks = append(accMarks, mark{x: vx[j], y: s.vAcc[j], color: th.Color(1)})
 	}
 	t.readout.SetText(text + ".")
-	t.lossChart.setMarks(lossMarks)
-	t.accChart.setMarks(accMarks)
+	loss, acc := curveSpecs(s, opts, th)
+	t.lossChart.setMarks(marksAt(loss, x, th))
+	t.accChart.setMarks(marksAt(acc, x, th))
+}
+
+// marksAt returns a marker on each of a chart's lines at its point nearest
+// x, taken from the line as drawn (smoothed, without the points a log axis
+// drops), so that the marker sits on it.
+func marksAt(c curveSpec, x float64, th plots.Theme) []mark {
+	var ms []mark
+	for _, s := range c.series {
+		xs, ys := c.opts.Line(s)
+		if len(xs) == 0 {
+			continue
+		}
+		i := nearest(xs, x)
+		ms = append(ms, mark{x: xs[i], y: ys[i], color: th.Color(s.Color)})
+	}
+	return ms
 }
 
 // pointCell reads out the confusion matrix's cell under the pointer: the
