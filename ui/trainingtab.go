@@ -155,13 +155,16 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 	toolbar := container.NewBorder(nil, nil,
 		container.NewHBox(widget.NewLabel("x-axis"), t.axis, t.logLoss, t.outliers), nil, smoothing)
 	charts := container.NewGridWithColumns(2, t.lossChart, t.accChart)
-	resultsBox := container.NewBorder(container.NewVBox(container.NewHBox(t.savePlot, t.saveModel), t.results, t.perClass),
-		nil, nil, nil, t.confusion)
+	// The run's outcome scrolls under the save buttons, so that a long
+	// failure message never makes the window taller than 700 pixels.
+	t.confusion.img.SetMinSize(fyne.NewSize(220, 210))
+	outcome := container.NewVScroll(container.NewVBox(t.errorBox, t.warnBox, t.results, t.perClass, t.confusion))
+	resultsBox := container.NewBorder(container.NewHBox(t.savePlot, t.saveModel), nil, nil, nil, outcome)
 	bottom := container.NewHSplit(t.table, resultsBox)
 	bottom.Offset = 0.5
 	split := container.NewVSplit(container.NewBorder(nil, t.readout, nil, nil, charts), bottom)
 	split.Offset = 0.5
-	t.content = container.NewBorder(container.NewVBox(toolbar, t.runInfo, t.stale, t.errorBox, t.warnBox), nil, nil, nil, split)
+	t.content = container.NewBorder(container.NewVBox(toolbar, t.runInfo, t.stale), nil, nil, nil, split)
 	return t
 }
 
@@ -225,8 +228,7 @@ func (t *trainingTab) updateStale() {
 		t.stale.Hide()
 		return
 	}
-	t.stale.SetText("Settings changed since this run: the charts and results below are the run's, trained with the settings above, " +
-		"not the form's. Train to see the new settings' results.")
+	t.stale.SetText("Settings changed since this run: what you see is the run's, with the settings above.")
 	t.stale.Show()
 }
 
@@ -241,7 +243,7 @@ func sameSettings(a, b training.Config) bool {
 func (t *trainingTab) fail(err error) {
 	t.errorText.SetText(err.Error())
 	t.errorBox.Show()
-	t.results.SetText("The run failed; see the message above.")
+	t.results.SetText("The run failed; see the message above: no test results.")
 }
 
 // render draws the charts off the UI goroutine and hands them over.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/neuralworkbench/workbench/plots"
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/nn"
 	"github.com/neuralworkbench/workbench/ui/bridge"
 	"github.com/neuralworkbench/workbench/ui/samples"
 )
@@ -430,6 +431,18 @@ func TestFitsSmallScreens(t *testing.T) {
 		fits("with a long source")
 		wb.form.setSource("mnist")
 		fits("back on MNIST")
+		cfg := smallRun(20)
+		cfg.Optimizer, cfg.LR = "sgd", 100
+		cfg.Hidden = []nn.Layer{{Width: 16, Activation: nn.Linear}}
+		wb.form.set(cfg)
+	})
+	train(t, wb)
+	onUI(func() {
+		wb.form.lr.SetText("-0.5")
+		if !wb.training.stale.Visible() || !wb.training.errorBox.Visible() {
+			t.Fatal("the failed run's message and the changed-settings notice are not both shown")
+		}
+		fits("after a failed run, with the settings changed and in error")
 	})
 }
 
