@@ -324,17 +324,17 @@ func TestConfusionTextReadable(t *testing.T) {
 		colors := heatPalette(th.theme, 256).colors
 		worst := math.Inf(1)
 		for _, fill := range colors {
-			worst = math.Min(worst, contrast(readableOn(th.theme, fill), fill))
+			worst = math.Min(worst, Contrast(readableOn(th.theme, fill), fill))
 		}
 		if worst < 4.5 {
 			t.Errorf("%s theme: the worst count on a confusion cell has contrast %.2f, want ≥ 4.5", th.name, worst)
 		}
 		// Dark cells get light text and light cells dark text.
 		darkest, lightest := colors[0], colors[len(colors)-1]
-		if luminance(darkest) > luminance(lightest) {
+		if Luminance(darkest) > Luminance(lightest) {
 			darkest, lightest = lightest, darkest
 		}
-		if luminance(readableOn(th.theme, darkest)) < 0.5 || luminance(readableOn(th.theme, lightest)) > 0.5 {
+		if Luminance(readableOn(th.theme, darkest)) < 0.5 || Luminance(readableOn(th.theme, lightest)) > 0.5 {
 			t.Errorf("%s theme: counts are %v on %v and %v on %v, want light on dark and dark on light", th.name,
 				readableOn(th.theme, darkest), darkest, readableOn(th.theme, lightest), lightest)
 		}
@@ -344,14 +344,14 @@ func TestConfusionTextReadable(t *testing.T) {
 func TestThemeColours(t *testing.T) {
 	for _, th := range themes {
 		bg := th.theme.Background
-		if c := contrast(th.theme.Foreground, bg); c < 7 {
+		if c := Contrast(th.theme.Foreground, bg); c < 7 {
 			t.Errorf("%s theme: text contrast %.2f, want ≥ 7", th.name, c)
 		}
-		if c := contrast(th.theme.Grid, bg); c < 1.1 || c > 2 {
+		if c := Contrast(th.theme.Grid, bg); c < 1.1 || c > 2 {
 			t.Errorf("%s theme: grid contrast %.2f, want a light grid (1.1..2)", th.name, c)
 		}
 		for i, c := range th.theme.Palette {
-			if r := contrast(c, bg); r < 3 {
+			if r := Contrast(c, bg); r < 3 {
 				t.Errorf("%s theme: palette[%d] = %v has contrast %.2f on the background, want ≥ 3", th.name, i, c, r)
 			}
 		}

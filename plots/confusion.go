@@ -102,7 +102,7 @@ func heatPalette(th Theme, n int) heatColors {
 	cs := make([]color.Color, n)
 	for i := range cs {
 		f := float64(i) / float64(n-1)
-		cs[i] = mix(th.Background, th.Color(0), floor+(1-floor)*math.Sqrt(f))
+		cs[i] = Mix(th.Background, th.Color(0), floor+(1-floor)*math.Sqrt(f))
 	}
 	return heatColors{colors: cs}
 }
@@ -160,7 +160,7 @@ func (cc *cellCounts) Plot(dc draw.Canvas, p *plot.Plot) {
 			fill := cellColor(cc.colors, cc.frac[i][j])
 			sty.Color = readableOn(cc.theme, fill)
 			if c == 0 {
-				sty.Color = mix(fill, sty.Color, 0.55) // zeros recede
+				sty.Color = Mix(fill, sty.Color, 0.55) // zeros recede
 			}
 			dc.FillText(sty, vg.Point{X: trX(float64(j)), Y: trY(float64(i))}, strconv.Itoa(c))
 		}
@@ -173,14 +173,14 @@ func (cc *cellCounts) Plot(dc draw.Canvas, p *plot.Plot) {
 // not reach a contrast of 4.5. The result always reaches 4.5.
 func readableOn(th Theme, fill color.Color) color.Color {
 	light, dark := th.Foreground, th.Background
-	if luminance(light) < luminance(dark) {
+	if Luminance(light) < Luminance(dark) {
 		light, dark = dark, light
 	}
 	c, fallback := dark, color.Color(color.Black)
-	if contrast(color.White, fill) > contrast(color.Black, fill) {
+	if Contrast(color.White, fill) > Contrast(color.Black, fill) {
 		c, fallback = light, color.White
 	}
-	if contrast(c, fill) >= 4.5 {
+	if Contrast(c, fill) >= 4.5 {
 		return c
 	}
 	return fallback

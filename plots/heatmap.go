@@ -328,7 +328,7 @@ type heatScale struct {
 // is set by setRange.
 func newHeatScale(kind ColorScale, th Theme) *heatScale {
 	sc := &heatScale{kind: kind}
-	dark := luminance(th.Background) < 0.2
+	dark := Luminance(th.Background) < 0.2
 	for i := range sc.lut {
 		t := float64(i) / (lutSize - 1)
 		var c color.NRGBA
@@ -341,7 +341,7 @@ func newHeatScale(kind ColorScale, th Theme) *heatScale {
 	}
 	// Greys, which neither map contains, a little apart from the
 	// background so that missing data does not read as empty plot.
-	a, b := mix(th.Background, th.Foreground, 0.22), mix(th.Background, th.Foreground, 0.42)
+	a, b := Mix(th.Background, th.Foreground, 0.22), Mix(th.Background, th.Foreground, 0.42)
 	for i, c := range []color.Color{a, b} {
 		n := color.NRGBAModel.Convert(c).(color.NRGBA)
 		sc.noData[i] = [4]uint8{n.R, n.G, n.B, 0xff}
@@ -537,10 +537,10 @@ func labColor(l, a, b float64) color.NRGBA {
 // that every line reads on the colour it runs along (which is c, as a
 // contour line follows its level) without shouting.
 func contourColor(c color.Color) color.Color {
-	if contrast(color.White, c) > contrast(color.Black, c) {
-		return mix(c, color.White, 0.6)
+	if Contrast(color.White, c) > Contrast(color.Black, c) {
+		return Mix(c, color.White, 0.6)
 	}
-	return mix(c, color.Black, 0.5)
+	return Mix(c, color.Black, 0.5)
 }
 
 // outlineColor returns the colour of the zero outline: black or white,
@@ -550,7 +550,7 @@ func outlineColor(sc *heatScale, th Theme) color.Color {
 	if s := sc.scaled(0); !math.IsNaN(s) {
 		at = sc.color(sc.pos(s))
 	}
-	if contrast(color.White, at) > contrast(color.Black, at) {
+	if Contrast(color.White, at) > Contrast(color.Black, at) {
 		return color.White
 	}
 	return color.Black
@@ -978,7 +978,7 @@ func (o *overlay) Plot(dc draw.Canvas, p *plot.Plot) {
 
 // inkOn returns black or white, whichever stands out more on bg.
 func inkOn(bg color.Color) color.Color {
-	if contrast(color.White, bg) > contrast(color.Black, bg) {
+	if Contrast(color.White, bg) > Contrast(color.Black, bg) {
 		return color.White
 	}
 	return color.Black

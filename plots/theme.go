@@ -105,7 +105,7 @@ func (t Theme) Color(i int) color.Color {
 
 // muted is the colour of bars that are not highlighted: a third of the way
 // from the background to the foreground.
-func (t Theme) muted() color.Color { return mix(t.Background, t.Foreground, 0.33) }
+func (t Theme) muted() color.Color { return Mix(t.Background, t.Foreground, 0.33) }
 
 // Text sizes in points. At 96 DPI a point is 4/3 pixel, so a 600×380 pixel
 // chart gets 13⅓ pixel tick labels.
@@ -170,8 +170,8 @@ func (t Theme) grid(vertical, horizontal bool) *plotter.Grid {
 	return g
 }
 
-// mix returns the colour a fraction f of the way from a to b, in sRGB.
-func mix(a, b color.Color, f float64) color.Color {
+// Mix returns the colour a fraction f of the way from a to b, in sRGB.
+func Mix(a, b color.Color, f float64) color.Color {
 	na := color.NRGBAModel.Convert(a).(color.NRGBA)
 	nb := color.NRGBAModel.Convert(b).(color.NRGBA)
 	l := func(x, y uint8) uint8 { return uint8(math.Round(float64(x) + f*(float64(y)-float64(x)))) }
@@ -194,15 +194,15 @@ func linear(v uint8) float64 {
 	return math.Pow((s+0.055)/1.055, 2.4)
 }
 
-// luminance returns the relative luminance of c (WCAG 2).
-func luminance(c color.Color) float64 {
+// Luminance returns the relative luminance of c (WCAG 2).
+func Luminance(c color.Color) float64 {
 	n := color.NRGBAModel.Convert(c).(color.NRGBA)
 	return 0.2126*linear(n.R) + 0.7152*linear(n.G) + 0.0722*linear(n.B)
 }
 
-// contrast returns the WCAG contrast ratio of two colours, from 1 to 21.
-func contrast(a, b color.Color) float64 {
-	la, lb := luminance(a), luminance(b)
+// Contrast returns the WCAG contrast ratio of two colours, from 1 to 21.
+func Contrast(a, b color.Color) float64 {
+	la, lb := Luminance(a), Luminance(b)
 	if la < lb {
 		la, lb = lb, la
 	}

@@ -18,6 +18,15 @@ import (
 // The tests in this file replay what a new user saw go wrong in the
 // window, and assert what the window shows now.
 
+// divergingRun is plain SGD at learning rate 100 on a linear network:
+// it diverges within a few steps.
+func divergingRun() training.Config {
+	cfg := smallRun(20)
+	cfg.Optimizer, cfg.LR = "sgd", 100
+	cfg.Hidden = []nn.Layer{{Width: 16, Activation: nn.Linear}}
+	return cfg
+}
+
 // smallRun is a quick experiment of the given length.
 func smallRun(epochs int) training.Config {
 	cfg := training.DefaultConfig()
@@ -38,10 +47,7 @@ func TestFailedRunLeavesNoOldResults(t *testing.T) {
 			t.Fatal("the first run shows no confusion matrix")
 		}
 		wb.training.pointer(1, 0, true) // the pointer on the chart leaves a readout
-		cfg := smallRun(20)
-		cfg.Optimizer, cfg.LR = "sgd", 100
-		cfg.Hidden = []nn.Layer{{Width: 16, Activation: nn.Linear}}
-		wb.form.set(cfg)
+		wb.form.set(divergingRun())
 	})
 	train(t, wb)
 	onUI(func() {
@@ -196,7 +202,7 @@ func TestInformativeTextHasContrast(t *testing.T) {
 	for _, v := range []fyne.ThemeVariant{theme.VariantLight, theme.VariantDark} {
 		bg := th.Color(theme.ColorNameBackground, v)
 		for _, name := range []fyne.ThemeColorName{theme.ColorNameForeground, theme.ColorNameError, theme.ColorNameWarning, theme.ColorNamePlaceHolder} {
-			if c := contrast(th.Color(name, v), bg); c < 4.5 {
+			if c := plots.Contrast(th.Color(name, v), bg); c < 4.5 {
 				t.Errorf("%s on the background in variant %d: contrast %.2f, want ≥ 4.5", name, v, c)
 			}
 		}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/neuralworkbench/workbench/plots"
 	"github.com/neuralworkbench/workbench/training"
-	"github.com/neuralworkbench/workbench/training/nn"
 	"github.com/neuralworkbench/workbench/ui/bridge"
 	"github.com/neuralworkbench/workbench/ui/samples"
 )
@@ -431,10 +430,7 @@ func TestFitsSmallScreens(t *testing.T) {
 		fits("with a long source")
 		wb.form.setSource("mnist")
 		fits("back on MNIST")
-		cfg := smallRun(20)
-		cfg.Optimizer, cfg.LR = "sgd", 100
-		cfg.Hidden = []nn.Layer{{Width: 16, Activation: nn.Linear}}
-		wb.form.set(cfg)
+		wb.form.set(divergingRun())
 	})
 	train(t, wb)
 	onUI(func() {
