@@ -60,3 +60,45 @@ bench: deps
 
 clean:
 	rm -rf bin
+
+# The Linux bundle: bin/neural-workbench.tar.xz holds the binary, the
+# .desktop entry and the icon named in FyneApp.toml, and a Makefile to
+# install them. `fyne package` (fyne.io/tools, installed into bin/ at the
+# version below, whose own Fyne is the 2.7 line we build with) reads
+# FyneApp.toml from the main package's folder and increments its Build:
+# it runs on a copy of the main package, FyneApp.toml and the icon in
+# bin/_package (the underscore keeps ./... patterns out of it), so nothing
+# tracked changes. Not part of `make test`.
+FYNE_TOOLS := v1.7.2
+FYNE       := $(CURDIR)/bin/fyne-$(FYNE_TOOLS)
+PKGDIR     := $(CURDIR)/bin/_package
+BUNDLE     := bin/neural-workbench.tar.xz
+
+.PHONY: package install
+
+$(FYNE):
+	GOBIN=$(CURDIR)/bin $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS)
+	mv $(CURDIR)/bin/fyne $@
+
+package: deps $(FYNE)
+	rm -rf $(PKGDIR) && mkdir -p $(PKGDIR)/workbench/assets
+	cp $(filter-out %_test.go,$(wildcard app/*.go)) FyneApp.toml $(PKGDIR)/workbench/
+	cp assets/icon.png $(PKGDIR)/workbench/assets/
+	cd $(PKGDIR)/workbench && $(FYNE) package --os linux
+	mv "$(PKGDIR)/workbench/$$(sed -n 's/^Name *= *"\(.*\)"/\1/p' FyneApp.toml).tar.xz" $(BUNDLE)
+	rm -rf $(PKGDIR)
+	@echo "$(BUNDLE): $$(tar -tJf $(BUNDLE) | grep -v '/$$' | tr '\n' ' ')"
+
+# Puts the bundle's app in the user's menu: the binary in ~/.local/bin,
+# the .desktop entry in ~/.local/share/applications and the icon in
+# ~/.local/share/icons, with the bundle's own Makefile (user-install; its
+# user-uninstall removes them). That Makefile names the icon without its
+# .png, the name of the file in the bundle: Icon= gives it back.
+APPID := $(shell sed -n 's/^ID *= *"\(.*\)"/\1/p' FyneApp.toml)
+
+install: package
+	rm -rf $(PKGDIR) && mkdir -p $(PKGDIR)
+	tar -xJf $(BUNDLE) -C $(PKGDIR)
+	$(MAKE) --no-print-directory -C $(PKGDIR)/workbench user-install Icon=$(APPID).png
+	@if command -v update-desktop-database >/dev/null; then update-desktop-database $(HOME)/.local/share/applications; fi
+	rm -rf $(PKGDIR)
