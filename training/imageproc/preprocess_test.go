@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -64,6 +65,7 @@ func TestPreprocessGeometry(t *testing.T) {
 		{"tiny 4 in a corner", four, 400, 300, image.Rect(20, 230, 32, 244), 2},
 		{"4 touching the edges", four, 50, 60, image.Rect(0, 0, 50, 60), 6},
 		{"28×28 4", four, 28, 28, image.Rect(4, 4, 24, 24), 3},
+		{"4 drawn with a 1-pixel pen", four, 640, 480, image.Rect(250, 140, 370, 300), 1},
 	}
 	for _, tt := range tests {
 		img := digit(tt.strokes, tt.w, tt.h, tt.box, tt.pen, 255, 0)
@@ -172,10 +174,28 @@ func TestPreprocessBlank(t *testing.T) {
 		return g
 	}
 	noisy := photo(nil, 320, 240, image.Rect(0, 0, 1, 1), 1, 2) // paper, light and noise only
+	// Blank paper photographed: shading by f (of the distance from the
+	// centre, 0 there and 1 in a corner) and sensor noise.
+	paper := func(f func(r2 float64) float64, sigma float64) *image.Gray {
+		const w, h = 400, 300
+		rng := rand.New(rand.NewPCG(1, 2))
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				dx, dy := float64(x-w/2)/(w/2), float64(y-h/2)/(h/2)
+				v := f((dx*dx+dy*dy)/2) + sigma*rng.NormFloat64()
+				g.Pix[y*w+x] = uint8(min(255, max(0, math.Round(v))))
+			}
+		}
+		return g
+	}
 	tests := []struct {
 		name string
 		img  image.Image
 	}{
+		{"paper with strong sensor noise", paper(func(float64) float64 { return 200 }, 20)},
+		{"paper darkening by half towards the corners", paper(func(r2 float64) float64 { return 220 * (1 - 0.5*r2) }, 3)},
+		{"a glare on grey paper", paper(func(r2 float64) float64 { return 150 + 80*math.Exp(-8*r2) }, 3)},
 		{"white", uniform(255)},
 		{"black", uniform(0)},
 		{"mid grey", uniform(128)},
