@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -312,7 +313,7 @@ func classifyURI(u fyne.URI, m *training.Model, th plots.Theme) result {
 		}
 	}
 	if err != nil {
-		return result{err: err}
+		return result{err: byName(u, err)}
 	}
 	res := result{stages: stages}
 	stats := imageproc.Stats{Mean: 0.1307, Std: 0.3081} // MNIST's, to show the stage without a model
@@ -329,6 +330,16 @@ func classifyURI(u fyne.URI, m *training.Model, th plots.Theme) result {
 	}
 	res.normalised = normalisedView(stages.Frame, stats)
 	return res
+}
+
+// byName words a file's error with the file's name, not its whole path,
+// and starts with it.
+func byName(u fyne.URI, err error) error {
+	msg := strings.ReplaceAll(err.Error(), u.Path(), u.Name())
+	if !strings.HasPrefix(msg, u.Name()) {
+		msg = u.Name() + ": " + msg
+	}
+	return errors.New(msg)
 }
 
 // normalisedView shows the network's input, (pixel − mean)/std, stretched

@@ -32,6 +32,14 @@ func TestKeyboardNavigation(t *testing.T) {
 			t.Errorf("Tab from the first layer's width focuses %T, want its activation", c.Focused())
 		}
 
+		// A field below the fold scrolls into view when Tab reaches it.
+		c.Focus(wb.form.noise)
+		d := fyne.CurrentApp().Driver()
+		top := d.AbsolutePositionForObject(wb.form.noise).Y - d.AbsolutePositionForObject(wb.sidebar).Y
+		if wb.sidebar.Offset.Y <= 0 || top < 0 || top+wb.form.noise.Size().Height > wb.sidebar.Size().Height {
+			t.Errorf("the focused noise field is at %v in a sidebar %v high, scrolled %v: not in view", top, wb.sidebar.Size().Height, wb.sidebar.Offset.Y)
+		}
+
 		c.Focus(wb.form.lr)
 		for i, want := range []int{1, 2, 3, 0} {
 			key := []fyne.KeyName{fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key1}[i]

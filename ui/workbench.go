@@ -47,6 +47,7 @@ type Workbench struct {
 	terrain  *landscapeTab
 	tabs     *container.AppTabs
 	labTabs  *container.AppTabs // the Loss surfaces tab's lesson and landscape
+	sidebar  *container.Scroll  // the form
 	content  fyne.CanvasObject
 
 	// OnRunEnded, when set, is called on the UI goroutine after a run has
@@ -98,9 +99,9 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	reset := &widget.Button{Text: "Reset to defaults", Icon: theme.ViewRefreshIcon(), OnTapped: func() {
 		w.form.set(training.DefaultConfig())
 	}}
-	sidebar := container.NewVScroll(container.NewPadded(container.NewVBox(w.form.content, widget.NewSeparator(), reset)))
-	sidebar.SetMinSize(fyne.NewSize(340, 0))
-	w.keys.reveal = func(o fyne.CanvasObject) { reveal(sidebar, o) }
+	w.sidebar = container.NewVScroll(container.NewPadded(container.NewVBox(w.form.content, widget.NewSeparator(), reset)))
+	w.sidebar.SetMinSize(fyne.NewSize(340, 0))
+	w.keys.reveal = func(o fyne.CanvasObject) { reveal(w.sidebar, o) }
 
 	w.labTabs = container.NewAppTabs(
 		container.NewTabItem("Logistic regression: CE against MSE", w.lesson.content),
@@ -116,7 +117,7 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	)
 	about := &widget.Button{Icon: theme.InfoIcon(), Importance: widget.LowImportance, OnTapped: func() { showAbout(a, win) }}
 	main := container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, about, w.controls.content)), nil, nil, nil, w.tabs)
-	split := container.NewHSplit(sidebar, main)
+	split := container.NewHSplit(w.sidebar, main)
 	split.Offset = 0.28
 	w.content = container.New(minSize{MinWidth, MinHeight}, split)
 

@@ -250,6 +250,14 @@ func TestTrainClassifyDraw(t *testing.T) {
 				t.Errorf("results do not include %q:\n%s", want, titles)
 			}
 		}
+		// Files are named, not given by their whole path, and listed in
+		// the order they came (by name, for a folder).
+		if strings.Contains(titles, dir) {
+			t.Errorf("results show the folder's path:\n%s", titles)
+		}
+		if i, j, k := strings.Index(titles, "eight.png"), strings.Index(titles, "notes.txt"), strings.Index(titles, "empty.png"); !(i < j && j < k) {
+			t.Errorf("results are not in the order dropped:\n%s", titles)
+		}
 		// Draw a 3 on the pad, as mouse drags.
 		wb.classify.onShown = nil
 		samples.DrawThree(wb.classify.pad)
