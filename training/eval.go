@@ -31,30 +31,14 @@ type evaluator struct {
 	model *nn.Model
 	loss  nn.Loss
 	stats imageproc.Stats
-	nets  map[int]*nn.Net // by batch size
+	nets  nn.Nets
 }
 
 func newEvaluator(m *nn.Model, loss nn.Loss, stats imageproc.Stats) *evaluator {
-	return &evaluator{model: m, loss: loss, stats: stats, nets: map[int]*nn.Net{}}
+	return &evaluator{model: m, loss: loss, stats: stats, nets: nn.Nets{Model: m, Mode: nn.Evaluate, Loss: loss}}
 }
 
-func (e *evaluator) net(batch int) (*nn.Net, error) {
-	if n, ok := e.nets[batch]; ok {
-		return n, nil
-	}
-	n, err := e.model.Compile(nn.Evaluate, batch, e.loss)
-	if err != nil {
-		return nil, err
-	}
-	e.nets[batch] = n
-	return n, nil
-}
-
-func (e *evaluator) close() {
-	for _, n := range e.nets {
-		n.Close()
-	}
-}
+func (e *evaluator) close() { e.nets.Close() }
 
 // evaluate runs the model over every sample of s.
 func (e *evaluator) evaluate(s *dataset.Split) (Evaluation, error) {
@@ -69,7 +53,7 @@ func (e *evaluator) evaluate(s *dataset.Split) (Evaluation, error) {
 	var lossSum float64
 	for start := 0; start < ev.N; start += evalBatch {
 		n := min(evalBatch, ev.N-start)
-		net, err := e.net(n)
+		net, err := e.nets.Get(n)
 		if err != nil {
 			return ev, err
 		}

@@ -211,7 +211,7 @@ type planeWorker struct {
 	classes int
 	act     nn.Activation // the first layer's activation
 	tail    *nn.Model     // layers 2.., nil for softmax regression
-	nets    map[int]*nn.Net
+	nets    nn.Nets
 	z       []float32 // the first layer's outputs
 	probs   []float32
 	y       []float32
@@ -219,36 +219,21 @@ type planeWorker struct {
 
 func newPlaneWorker(pl Plane, loss nn.Loss) (*planeWorker, error) {
 	spec := pl.Centre.Spec
-	w := &planeWorker{pl: pl, loss: loss, classes: spec.Classes, nets: map[int]*nn.Net{}}
+	w := &planeWorker{pl: pl, loss: loss, classes: spec.Classes}
 	if len(spec.Hidden) == 0 {
 		return w, nil
 	}
 	w.act = spec.Hidden[0].Activation
 	tailSpec := nn.Spec{Inputs: spec.Hidden[0].Width, Hidden: spec.Hidden[1:], Classes: spec.Classes}
 	w.tail = &nn.Model{Spec: tailSpec}
+	w.nets = nn.Nets{Model: w.tail, Mode: nn.Evaluate, Loss: loss}
 	for _, p := range pl.Centre.Params[2:] {
 		w.tail.Params = append(w.tail.Params, nn.Param{Name: p.Name, Shape: p.Shape, Data: append([]float32(nil), p.Data...)})
 	}
 	return w, nil
 }
 
-func (w *planeWorker) close() {
-	for _, n := range w.nets {
-		n.Close()
-	}
-}
-
-func (w *planeWorker) net(batch int) (*nn.Net, error) {
-	if n, ok := w.nets[batch]; ok {
-		return n, nil
-	}
-	n, err := w.tail.Compile(nn.Evaluate, batch, w.loss)
-	if err != nil {
-		return nil, err
-	}
-	w.nets[batch] = n
-	return n, nil
-}
+func (w *planeWorker) close() { w.nets.Close() }
 
 // chunk evaluates grid points k, k+stride, … on the samples of one batch,
 // adding each point's summed loss to g.Loss and its correct predictions to
@@ -260,7 +245,7 @@ func (w *planeWorker) chunk(ctx context.Context, f *firstLayer, set *Set, c [2]i
 	var y []float32
 	if w.tail != nil {
 		var err error
-		if net, err = w.net(n); err != nil {
+		if net, err = w.nets.Get(n); err != nil {
 			return err
 		}
 		y = net.Y

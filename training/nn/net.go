@@ -170,3 +170,38 @@ func (n *Net) Close() error {
 	n.vm = nil
 	return err
 }
+
+// Nets compiles a model's networks of one mode and loss, one per batch
+// size asked for, each once: an evaluation over a set runs full batches
+// and a last, smaller one. It belongs to one goroutine.
+type Nets struct {
+	Model *Model
+	Mode  Mode
+	Loss  Loss
+	nets  map[int]*Net
+}
+
+// Get returns the network for batches of batch samples, compiling it the
+// first time.
+func (c *Nets) Get(batch int) (*Net, error) {
+	if n, ok := c.nets[batch]; ok {
+		return n, nil
+	}
+	n, err := c.Model.Compile(c.Mode, batch, c.Loss)
+	if err != nil {
+		return nil, err
+	}
+	if c.nets == nil {
+		c.nets = map[int]*Net{}
+	}
+	c.nets[batch] = n
+	return n, nil
+}
+
+// Close releases every network compiled.
+func (c *Nets) Close() {
+	for _, n := range c.nets {
+		n.Close()
+	}
+	c.nets = nil
+}
