@@ -68,7 +68,7 @@ func (e *evaluator) evaluate(s *dataset.Split) (Evaluation, error) {
 		lossSum += net.Loss() * float64(n)
 		probs := net.Probs()
 		for i := 0; i < n; i++ {
-			pred := argmax(probs[i*classes : (i+1)*classes])
+			pred := nn.Argmax(probs[i*classes : (i+1)*classes])
 			ev.Confusion[s.Labels[start+i]][pred]++
 		}
 	}
@@ -87,15 +87,4 @@ func (e *evaluator) evaluate(s *dataset.Split) (Evaluation, error) {
 	}
 	ev.Accuracy = float64(correct) / float64(ev.N)
 	return ev, nil
-}
-
-// argmax returns the index of the largest value (the first on ties).
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }

@@ -344,7 +344,7 @@ func (r *Run) snapshot() *Model {
 func countCorrect(logits []float32, labels []int32, classes int) int {
 	correct := 0
 	for i, l := range labels {
-		if argmax(logits[i*classes:(i+1)*classes]) == int(l) {
+		if nn.Argmax(logits[i*classes:(i+1)*classes]) == int(l) {
 			correct++
 		}
 	}

@@ -82,7 +82,7 @@ func reference(t testing.TB, m *nn.Model, loss nn.Loss, s *Set) (float64, float6
 		}
 		sum += net.Loss() * float64(n)
 		for i, l := range s.Labels[ch[0]:ch[1]] {
-			if argmax(net.Probs()[i*c:(i+1)*c]) == int(l) {
+			if nn.Argmax(net.Probs()[i*c:(i+1)*c]) == int(l) {
 				correct++
 			}
 		}

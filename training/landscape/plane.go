@@ -286,7 +286,7 @@ func (w *planeWorker) chunk(ctx context.Context, f *firstLayer, set *Set, c [2]i
 			probs = net.Probs()
 		}
 		for i, l := range labels {
-			if argmax(probs[i*w.classes:(i+1)*w.classes]) == int(l) {
+			if nn.Argmax(probs[i*w.classes:(i+1)*w.classes]) == int(l) {
 				correct[p]++
 			}
 		}
@@ -328,16 +328,4 @@ func resize(s []float32, n int) []float32 {
 		return make([]float32, n)
 	}
 	return s[:n]
-}
-
-// argmax returns the index of the largest value, the first on ties, as the
-// training engine counts a prediction.
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }

@@ -205,3 +205,16 @@ func (c *Nets) Close() {
 	}
 	c.nets = nil
 }
+
+// Argmax returns the index of the largest value, the first on ties: the
+// class a row of probabilities or logits predicts, as every evaluation
+// counts it.
+func Argmax(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
