@@ -22,9 +22,10 @@ type Run struct {
 	done   chan struct{}
 	cancel context.CancelFunc
 
-	mu     sync.Mutex    // guards paused and resume
+	mu     sync.Mutex    // guards paused, resume and parked
 	paused bool          // the loop waits at the next batch boundary
 	resume chan struct{} // closed by Resume
+	parked chan struct{} // closed when the loop has stopped for a pause
 
 	cfg     Config
 	data    *Data
@@ -101,6 +102,7 @@ func (r *Run) Pause() {
 	if !r.paused {
 		r.paused = true
 		r.resume = make(chan struct{})
+		r.parked = make(chan struct{})
 	}
 }
 
@@ -124,17 +126,31 @@ func (r *Run) Paused() bool {
 // waitWhilePaused blocks while the run is paused and returns how long.
 func (r *Run) waitWhilePaused(ctx context.Context) time.Duration {
 	r.mu.Lock()
-	paused, resume := r.paused, r.resume
+	paused, resume, parked := r.paused, r.resume, r.parked
 	r.mu.Unlock()
 	if !paused {
 		return 0
 	}
-	start := time.Now()
+	start := now()
+	close(parked)
 	select {
 	case <-resume:
 	case <-ctx.Done():
 	}
-	return time.Since(start)
+	return now().Sub(start)
+}
+
+// now is the run's clock: time.Now, which the tests move on to see that a
+// pause is not counted without waiting for one.
+var now = time.Now
+
+// Parked returns a channel closed once the run has stopped at a batch
+// boundary for the latest Pause: from then on it sends nothing until
+// Resume or Stop. It is nil before the first Pause.
+func (r *Run) Parked() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.parked
 }
 
 // send delivers a progress event, preferring delivery but giving up once
@@ -163,7 +179,7 @@ type clock struct {
 	stepTime time.Duration // time inside training steps
 }
 
-func (c *clock) elapsed() time.Duration { return time.Since(c.start) - c.paused }
+func (c *clock) elapsed() time.Duration { return now().Sub(c.start) - c.paused }
 
 func (r *Run) loop(ctx context.Context) {
 	defer close(r.done)
@@ -199,7 +215,7 @@ func (r *Run) loop(ctx context.Context) {
 		<-pf.done
 	}()
 
-	clk := clock{start: time.Now()}
+	clk := clock{start: now()}
 	var epochLoss, epochCorrect float64
 	var epochSamples int
 	var epochStart time.Time
@@ -226,7 +242,7 @@ func (r *Run) loop(ctx context.Context) {
 		}
 		if b.index == 0 {
 			epochLoss, epochCorrect, epochSamples = 0, 0, 0
-			epochStart, epochStep = time.Now(), 0
+			epochStart, epochStep = now(), 0
 		}
 		net := r.train
 		if b.n != cfg.Batch {
@@ -240,7 +256,7 @@ func (r *Run) loop(ctx context.Context) {
 			net = partial
 		}
 
-		t0 := time.Now()
+		t0 := now()
 		copy(net.X, b.x[:len(net.X)])
 		copy(net.Y, b.y[:len(net.Y)])
 		if err := net.Run(); err != nil {
@@ -258,7 +274,7 @@ func (r *Run) loop(ctx context.Context) {
 			fail(err)
 			return
 		}
-		dt := time.Since(t0)
+		dt := now().Sub(t0)
 		n := b.n
 		pf.free <- b // b belongs to the prefetcher again: no use below
 		b = nil
@@ -285,7 +301,7 @@ func (r *Run) loop(ctx context.Context) {
 				TrainLoss:     epochLoss / float64(epochSamples),
 				TrainAcc:      epochCorrect / float64(epochSamples),
 				Val:           val,
-				Duration:      time.Since(epochStart),
+				Duration:      now().Sub(epochStart),
 				SamplesPerSec: float64(epochSamples) / epochStep.Seconds(),
 			}
 			r.history = append(r.history, s)

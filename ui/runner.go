@@ -19,8 +19,9 @@ type runner struct {
 	controls *runControls
 	view     *trainingTab
 	models   *modelHolder
-	// ended is called on the UI goroutine once a run's results are shown.
-	ended func()
+	// started is called on the UI goroutine once a run trains; ended once
+	// its results are shown.
+	started, ended func()
 
 	mu     sync.Mutex // guards cancel and run
 	cancel context.CancelFunc
@@ -83,6 +84,7 @@ func (r *runner) execute(ctx context.Context, cfg training.Config, rec *record) 
 		if r.controls.state == preparing {
 			r.controls.setState(running)
 		}
+		r.started()
 	})
 	var model *training.Model
 	for ev := range run.Events() {

@@ -50,10 +50,10 @@ type Workbench struct {
 	sidebar  *container.Scroll  // the form
 	content  fyne.CanvasObject
 
-	// OnRunEnded, when set, is called on the UI goroutine after a run has
-	// ended and its results are shown (tests and the screenshot tour wait
-	// on it).
-	OnRunEnded func()
+	// OnRunStarted and OnRunEnded, when set, are called on the UI
+	// goroutine when a run starts training and after it has ended and its
+	// results are shown (tests and the screenshot tour wait on them).
+	OnRunStarted, OnRunEnded func()
 }
 
 // New builds the workbench in win, restoring the last settings from the
@@ -89,6 +89,11 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		tasks:      &w.runs,
 	})
 	w.runner = &runner{tasks: &w.runs, prepare: w.prepare, controls: w.controls, view: w.training, models: w.models,
+		started: func() {
+			if w.OnRunStarted != nil {
+				w.OnRunStarted()
+			}
+		},
 		ended: func() {
 			if w.OnRunEnded != nil {
 				w.OnRunEnded()

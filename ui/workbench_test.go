@@ -293,6 +293,7 @@ func writeEight(t *testing.T, path string) string {
 }
 
 func TestKeyboard(t *testing.T) {
+	var started <-chan struct{}
 	a := test.NewTempApp(t)
 	wb, win := newTestWorkbench(t, a)
 	ended := make(chan struct{}, 1)
@@ -301,12 +302,13 @@ func TestKeyboard(t *testing.T) {
 		wb.OnRunEnded = func() { ended <- struct{}{} }
 		// Ctrl+Enter while typing in a field starts the run.
 		win.Canvas().Focus(wb.form.lr)
+		started = startsRunning(wb)
 		wb.form.lr.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault})
 		if wb.controls.state == idle {
 			t.Fatal("Ctrl+Enter in a field did not start training")
 		}
 	})
-	waitRunning(t, wb)
+	<-started
 	onUI(func() {
 		// Esc in a field stops it.
 		wb.form.lr.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
@@ -325,34 +327,38 @@ func TestKeyboard(t *testing.T) {
 }
 
 func TestPauseResume(t *testing.T) {
+	var started <-chan struct{}
 	a := test.NewTempApp(t)
 	wb, _ := newTestWorkbench(t, a)
 	ended := make(chan struct{}, 1)
 	onUI(func() {
 		wb.form.epochs.SetText("500")
 		wb.OnRunEnded = func() { ended <- struct{}{} }
+		started = startsRunning(wb)
 		test.Tap(wb.controls.train)
 	})
-	waitRunning(t, wb)
-	onUI(func() { test.Tap(wb.controls.pause) })
-	time.Sleep(200 * time.Millisecond)
-	wb.training.throttle.Wait()
-	var step1, step2 int
+	<-started
+	var run *training.Run
 	onUI(func() {
+		test.Tap(wb.controls.pause)
 		if wb.controls.pause.Text != "Resume" {
 			t.Errorf("the pause button says %q while paused", wb.controls.pause.Text)
 		}
-		step1 = wb.training.rec.snapshot().progress.Step
+		wb.runner.mu.Lock()
+		run = wb.runner.run
+		wb.runner.mu.Unlock()
 	})
-	time.Sleep(300 * time.Millisecond)
+	if run == nil || !run.Paused() {
+		t.Fatal("Pause did not pause the run")
+	}
+	<-run.Parked() // the training loop has stopped
 	onUI(func() {
-		step2 = wb.training.rec.snapshot().progress.Step
 		test.Tap(wb.controls.pause) // resume
+		if run.Paused() || wb.controls.pause.Text != "Pause" {
+			t.Errorf("after Resume: paused %v, button %q", run.Paused(), wb.controls.pause.Text)
+		}
 		test.Tap(wb.controls.stop)
 	})
-	if step1 != step2 {
-		t.Errorf("the run went from step %d to %d while paused", step1, step2)
-	}
 	select {
 	case <-ended:
 	case <-time.After(time.Minute):
@@ -361,19 +367,17 @@ func TestPauseResume(t *testing.T) {
 	wb.settle()
 }
 
-// waitRunning waits until a run has started training.
-func waitRunning(t *testing.T, wb *Workbench) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		going := false
-		onUI(func() { going = wb.controls.state == running && !wb.controls.pause.Disabled() })
-		if going {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the run did not start")
+// startsRunning returns a channel that receives when the next run starts
+// training; call it on the UI goroutine before starting the run.
+func startsRunning(wb *Workbench) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	wb.OnRunStarted = func() {
+		select {
+		case ch <- struct{}{}:
+		default:
 		}
 	}
+	return ch
 }
 
 func TestDivergedRunShowsError(t *testing.T) {
@@ -499,13 +503,15 @@ func TestImageFolderSource(t *testing.T) {
 // TestCloseDuringRun checks that closing the window stops a run and ends
 // every goroutine the window started.
 func TestCloseDuringRun(t *testing.T) {
+	var started <-chan struct{}
 	a := test.NewTempApp(t)
 	wb, _ := newTestWorkbench(t, a)
 	onUI(func() {
 		wb.form.epochs.SetText("1000")
+		started = startsRunning(wb)
 		test.Tap(wb.controls.train)
 	})
-	waitRunning(t, wb)
+	<-started
 	closed := make(chan struct{})
 	go func() {
 		wb.Close()
