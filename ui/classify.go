@@ -387,19 +387,32 @@ func (r *resultCard) show(res result) {
 		return
 	}
 	st := res.stages
-	inkCaption := "not inverted"
-	if st.Inverted {
-		inkCaption = "inverted"
-	}
 	// The stages wrap onto more rows in a narrow window.
-	stages := container.NewGridWrap(fyne.NewSize(96, 124),
-		captioned(fitImage(st.Original, 80), "original"),
-		captioned(fitImage(st.Gray, 80), "grayscale"),
-		captioned(fitImage(st.Ink, 80), inkCaption),
-		captioned(pixelImage(st.Frame, 80), "28×28 frame"),
-		captioned(pixelImage(res.normalised, 80), "normalised"),
-	)
-	r.body.Objects = []fyne.CanvasObject{stages}
+	stages := container.NewGridWrap(fyne.NewSize(96, 124))
+	add := func(o fyne.CanvasObject, caption string) {
+		stages.Add(captioned(o, caption))
+	}
+	add(fitImage(st.Original, 80), "original")
+	if !st.Unchanged {
+		add(fitImage(st.Gray, 80), "grayscale")
+		add(fitImage(st.Evened, 80), "light evened")
+		add(fitImage(st.Mask, 80), "ink ("+st.Channel+")")
+		if st.LinesFound {
+			add(fitImage(st.Lines, 80), "lines removed")
+		}
+		add(fitImage(st.Digit, 80), "chosen digit")
+		ink := "digit ink"
+		if st.Inverted {
+			ink += ", inverted"
+		}
+		add(fitImage(st.Ink, 80), ink)
+	}
+	add(pixelImage(st.Frame, 80), "28×28 frame")
+	add(pixelImage(res.normalised, 80), "normalised")
+	summary := widget.NewLabel(stagesSummary(st))
+	summary.Wrapping = fyne.TextWrapWord
+	summary.SizeName = theme.SizeNameCaptionText
+	r.body.Objects = []fyne.CanvasObject{stages, summary}
 	if res.prediction == nil {
 		r.title.SetText(r.name + ": preprocessed (no model to classify it yet)")
 	} else {
@@ -413,6 +426,33 @@ func (r *resultCard) show(res result) {
 		}
 	}
 	r.body.Refresh()
+}
+
+// stagesSummary says in words what preprocessing did to an image.
+func stagesSummary(st *imageproc.Stages) string {
+	if st.Unchanged {
+		return "Already a 28×28 frame, light ink on black: used as it is."
+	}
+	var parts []string
+	if st.Inverted {
+		parts = append(parts, "dark ink on light paper, inverted")
+	} else {
+		parts = append(parts, "light ink on a dark background")
+	}
+	parts = append(parts, "ink read in the "+st.Channel+" channel")
+	if st.LinesFound {
+		parts = append(parts, "ruled lines removed")
+	}
+	switch {
+	case st.Marks == st.Chosen && st.Chosen == 1:
+		parts = append(parts, "one mark")
+	case st.Marks == st.Chosen:
+		parts = append(parts, fmt.Sprintf("all %d marks kept", st.Marks))
+	default:
+		parts = append(parts, fmt.Sprintf("%d of %d marks kept as the digit", st.Chosen, st.Marks))
+	}
+	s := strings.Join(parts, "; ") + "."
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // fitImage shows img scaled smoothly to fit a side×side square.

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 
 	"golang.org/x/image/draw"
 )
@@ -49,21 +50,34 @@ var ErrBlank = errors.New("no digit found in the image (it is blank)")
 const (
 	ringDivisor   = 32    // the border ring is min(width, height)/ringDivisor pixels thick (at least 1)
 	tailFraction  = 0.001 // the darkest and brightest tails ignored when judging the tonal range
-	noiseSigmas   = 2     // the background floor is this many noise σ above the border median
 	minContrast   = 32    // brightest ink must be this many levels (of 255) above the floor
 	inkThreshold  = 64    // contrast-stretched pixels at or above this are ink for the bounding box
 	edgeThreshold = 16    // ... and those at or above this just outside it are its anti-aliased rim
 	minStrokePeak = 16    // the ink shrunk to frame scale must reach this level (noise averages below it)
 	minStrokeEdge = 128   // ... and somewhere change by this much of its peak (×255) between neighbours
+	minInkPixels  = 12    // the ink's contrast is that of its darkest this many pixels (fewer are specks)
 )
 
-// Stages are the intermediate results of Preprocess, shown to the user in the GUI.
+// Stages are the intermediate results of Preprocess, shown to the user in
+// the GUI. The photo stages (Evened to Ink) have the working size: the
+// image brought down to at most 640 pixels on its longer side.
 type Stages struct {
 	Original image.Image // as decoded
 	Gray     *image.Gray // alpha flattened onto a background, converted to grayscale, original size
-	Inverted bool        // dark ink on a light background was detected and inverted
-	Ink      *image.Gray // ink bright on a dark background (= Gray, or its inversion), contrast-normalised, original size
-	Frame    *image.Gray // Size×Size: cropped to the ink's bounding box, scaled into Box×Box preserving aspect ratio, centred by centre of mass (Pix has exactly 784 bytes, Stride 28, Rect at origin)
+	Inverted bool        // dark ink on a light background was detected: the frame's ink is the image's inverse
+	Channel  string      // the channel the ink was read in: "luma", "red", "green" or "blue"
+	Evened   *image.Gray // the light evened out: each pixel's darkness relative to its paper, paper white
+	Mask     *image.Gray // the ink: what stands out from the paper beyond its noise (white)
+	Lines    *image.Gray // the mask with ruled and squared lines removed (the lines are dimmed)
+	Digit    *image.Gray // the marks chosen as the digit (white), the others dimmed
+	Ink      *image.Gray // the digit's ink, bright on black, as the frame is made from it
+
+	Frame *image.Gray // Size×Size: cropped to the ink's bounding box, scaled into Box×Box preserving aspect ratio, centred by centre of mass (Pix has exactly 784 bytes, Stride 28, Rect at origin)
+
+	Unchanged  bool // the image was already a Size×Size frame, light ink on black: Frame is it, unchanged, and so are the photo stages
+	LinesFound bool // ruled or squared lines were found and removed
+	Marks      int  // the separate marks (connected pieces of ink) left after removing lines
+	Chosen     int  // ... of which this many were chosen as the digit
 }
 
 // PreprocessFile decodes the image file at path and preprocesses it (see
@@ -81,8 +95,9 @@ func PreprocessFile(path string) (*Stages, error) {
 }
 
 // Preprocess turns a decoded image into an MNIST-style frame, keeping every
-// intermediate stage for display. Gray and Ink have the image's size with
-// their origin at (0, 0). The steps and the choices they make:
+// intermediate stage for display. Gray has the image's size, the photo
+// stages (Evened to Ink) the working size, all with their origin at (0, 0).
+// The steps and the choices they make:
 //
 //   - Flatten and convert. Transparent pixels are composited onto white if
 //     the opaque pixels are dark on average (their alpha-weighted mean
@@ -90,31 +105,54 @@ func PreprocessFile(path string) (*Stages, error) {
 //     transparent PNG of a black digit and one of a white digit both keep
 //     their ink visible. Luminance is 0.299 R + 0.587 G + 0.114 B, as in
 //     color.GrayModel and JPEG's Y.
+//   - Pass through. An image that already is a frame (Size×Size, light ink
+//     on black, nearly all of its border black) is used unchanged, bit for
+//     bit: MNIST's own digits, and frames saved from this program.
+//   - Working size. The image is area-averaged (a box filter) to at most
+//     workMax = 640 pixels on its longer side, enough for a 20-pixel frame:
+//     a 12-megapixel photo then costs about what a small one does.
 //   - Polarity. The background level is the median of an outer ring of
 //     pixels, min(width, height)/32 thick: the border is background in any
 //     photo or scan of a digit, while the global mean depends on how much
-//     ink there is. The image counts as dark ink on a light background, and
-//     is inverted, when that level lies in the upper half of the image's
-//     tonal range (between its 0.1% darkest and 0.1% brightest pixels), so
-//     a dim photo of grey paper is recognised as well as white paper.
-//   - Contrast. In the (possibly inverted) image the background floor is the
-//     border median plus two robust standard deviations of the border
-//     (1.4826 × its median absolute deviation), which absorbs paper texture
-//     and sensor noise. Levels are stretched linearly so the floor and
-//     anything darker become 0 and the brightest pixel 255. An image whose
-//     brightest pixel is fewer than 32 levels above the floor is blank
-//     (ErrBlank).
-//   - Bounding box. Ink is every pixel at 64 or more after stretching, a
-//     quarter of full scale, high enough that the noise left in a photo
-//     and faint smudges stay out. The box of those pixels is then widened
-//     over the adjacent rows and columns that hold pixels at 16 or more,
-//     by at most one frame pixel's worth (the box's longer side / 20) a
-//     side, so the faint anti-aliased rim of a stroke is kept without
-//     letting noise stretch the box: with the rim, 999 of the first 1000
-//     MNIST test digits come back within one level a pixel of themselves,
-//     without it 981.
+//     ink there is. The image counts as dark ink on a light background
+//     when that level lies in the upper half of the image's tonal range
+//     (between its 0.1% darkest and 0.1% brightest pixels), so a dim photo
+//     of grey paper is recognised as well as white paper; the photo steps
+//     work on dark ink, so light ink on dark is inverted for them.
+//   - Even out the light (Evened). The paper's brightness is estimated on
+//     a 32-cell grid (each cell's 75th percentile, closed over 5 cells so
+//     that ink is filled in, smoothed, interpolated bilinearly) and each
+//     pixel becomes its darkness relative to its paper, (paper − v)/paper:
+//     a shadow or a gradient across the page divides out.
+//   - Pick the ink by contrast (Channel, Mask). This is done for luma and,
+//     for a colour image, for red, green and blue; the channel whose
+//     darkest strokes stand furthest above the noise floor wins (luma on
+//     ties, as the least noisy): blue ink on white paper is darkest in red,
+//     where blue ruled lines all but vanish. Ink is what lies above Otsu's
+//     threshold of the evened histogram, and never below five robust σ of
+//     the paper's noise above its median, nor 10 levels: on blank paper or
+//     a shadow nothing stands out. An image whose darkest 12 pixels stand
+//     fewer than 32 levels above that floor is blank (ErrBlank).
+//   - Remove lines (Lines). Ruled and squared lines are straight ink running
+//     across at least 40% of the page, in two or more parallel copies,
+//     within 12° of horizontal or vertical; they are traced and removed,
+//     and put back where a stroke crosses them (ink on both sides within 6
+//     pixels), so a 4's stem stays whole.
+//   - Choose the digit (Digit). Of the marks left (8-connected pieces), the
+//     digit is the largest that does not touch the edge, with every mark of
+//     at least 2% of its area within 35% of its size of it (the separate
+//     bar of a 5, the dot of a hurried 9); specks, page edges and stray
+//     marks are dropped. A largest mark of fewer than 12 pixels is noise.
+//   - Ink. The chosen marks, grown by a pixel to keep their anti-aliased
+//     rims, keep their evened levels, stretched so the brightest is 255;
+//     everything else is black.
+//   - Bounding box. Ink is every pixel at 64 or more, a quarter of full
+//     scale. The box of those pixels is then widened over the adjacent rows
+//     and columns that hold pixels at 16 or more, by at most one frame
+//     pixel's worth (the box's longer side / 20) a side, so the faint rim of
+//     a stroke is kept without letting noise stretch the box.
 //   - Scale. The box is resampled with x/image/draw's Catmull-Rom kernel
-//     (which widens its support when shrinking, so large photos are
+//     (which widens its support when shrinking, so large images are
 //     averaged rather than aliased) to Box pixels along its longer side and
 //     the rounded proportional length along the other. Levels are then
 //     stretched again so its brightest pixel is 255, as in nearly every
@@ -122,16 +160,17 @@ func PreprocessFile(path string) (*Stages, error) {
 //     while shrinking.
 //   - Centre. The scaled box is pasted into the frame at the whole-pixel
 //     offset that brings its centre of mass nearest to (14, 14) in
-//     pixel-index coordinates (see the package documentation): integer
-//     placement needs no second resampling, so an MNIST digit passes
-//     through unchanged. The offset is clamped so the box stays inside the
-//     frame; only then can the centre of mass be more than half a pixel off.
+//     pixel-index coordinates (see the package documentation). The offset
+//     is clamped so the box stays inside the frame; only then can the
+//     centre of mass be more than half a pixel off.
 //
-// Limits: the digit needs a margin of background around it, since the
-// border decides what the background is; one global stretch cannot undo
-// strongly uneven lighting, which may move the centre of mass by a pixel;
-// and a picture whose own opaque background has transparent corners is
-// flattened as if the transparent part were the background.
+// Limits: the digit needs a margin of paper around it, since the border
+// decides which side is paper; a digit written along a ruled line and as
+// long as it, or one whose strokes are themselves long parallel straight
+// lines, loses those strokes with the lines; a page with several digits
+// gives the largest; and a picture whose own opaque background has
+// transparent corners is flattened as if the transparent part were the
+// background.
 //
 // Preprocess reports ErrBlank (wrapped) for images without ink and rejects
 // images with more than MaxPixels pixels.
@@ -149,53 +188,83 @@ func Preprocess(img image.Image) (*Stages, error) {
 	}
 
 	st := &Stages{Original: img, Gray: grayscale(img)}
+	if mnistLike(st.Gray) {
+		// Already what Preprocess makes: it passes through unchanged.
+		frame := image.NewGray(image.Rect(0, 0, Size, Size))
+		copy(frame.Pix, st.Gray.Pix)
+		st.Channel, st.Ink, st.Frame, st.Unchanged = "luma", frame, frame, true
+		st.Evened, st.Mask, st.Lines, st.Digit = frame, frame, frame, frame
+		return st, nil
+	}
 
-	var all, ring histogram
-	all.add(st.Gray.Pix)
-	t := max(1, min(w, h)/ringDivisor)
-	for y := range h {
-		row := st.Gray.Pix[y*st.Gray.Stride:][:w]
-		if y < t || y >= h-t {
-			ring.add(row)
-			continue
+	work := downscale(st.Gray)
+	ww, wh := work.Rect.Dx(), work.Rect.Dy()
+	light := lightOnDark(work)
+	st.Inverted = !light
+
+	// The channel in which the ink stands out most from its paper: luma,
+	// or for a colour photo red, green or blue (blue ink on white paper is
+	// darkest in red).
+	planes := []*image.Gray{work}
+	names := []string{"luma", "red", "green", "blue"}
+	planes = append(planes, colourPlanes(img, work)...)
+	var best *fplane
+	bestScore, bestThreshold, bestFloor := math.MinInt, 0, 0
+	for i, g := range planes {
+		if light { // the photo steps want dark ink on light paper
+			g = invert(g)
 		}
-		ring.add(row[:min(t, w)])
-		ring.add(row[max(t, w-t):])
+		e, hist := evened(g)
+		t, floor := inkThresholdOf(hist)
+		// Luma wins ties: it is the least noisy.
+		score := hist.top(minInkPixels) - floor
+		if i > 0 {
+			score = score * 9 / 10
+		}
+		if score > bestScore {
+			best, bestScore, bestThreshold, bestFloor = e, score, t, floor
+			st.Channel = names[i]
+		}
 	}
-
-	bg := ring.quantile(0.5)
-	lo, hi := all.quantile(tailFraction), all.quantile(1-tailFraction)
-	st.Inverted = 2*bg > lo+hi || (2*bg == lo+hi && bg >= 128)
-
-	// Work in ink levels from here: ink(v) = v, or 255-v when inverted.
-	sigma := 1.4826 * float64(ring.mad(bg))
-	peak := all.max()
-	if st.Inverted {
-		bg, peak = 255-bg, 255-all.min()
-	}
-	floor := bg + int(math.Ceil(noiseSigmas*sigma))
-	if peak-floor < minContrast {
-		return nil, fmt.Errorf("%w: nothing in it stands out from the background and its noise by %d of 255 levels or more",
+	st.Evened = best.gray(false)
+	if bestScore < minContrast {
+		return nil, fmt.Errorf("%w: nothing in it stands out from the paper and its noise by %d of 255 levels or more",
 			ErrBlank, minContrast)
 	}
-	var lut [256]uint8
-	span := peak - floor
-	for v := range lut {
-		x := v
-		if st.Inverted {
-			x = 255 - v
+
+	mask := maskOf(best, bestThreshold)
+	cleaned, lines := removeLines(mask)
+	digit, chosen, marks := chooseDigit(cleaned)
+	st.LinesFound, st.Chosen, st.Marks = slices.Contains(lines.pix, true), chosen, marks
+	st.Mask = mask.gray()
+	st.Lines = overlay(cleaned, lines)
+	st.Digit = overlay(digit, cleaned)
+
+	// The digit's ink levels, over the chosen marks grown by a pixel so
+	// that their anti-aliased rims stay, stretched so its brightest is
+	// 255; everything else, lines and specks included, is black.
+	keep := dilate(digit)
+	st.Ink = image.NewGray(image.Rect(0, 0, ww, wh))
+	var peak float32
+	for i, on := range keep.pix {
+		if on {
+			peak = max(peak, best.pix[i])
 		}
-		x -= floor
-		lut[v] = uint8(min(255, max(0, (x*255+span/2)/span)))
 	}
-	st.Ink = image.NewGray(st.Gray.Rect)
-	for i, v := range st.Gray.Pix {
-		st.Ink.Pix[i] = lut[v]
+	floor := float32(bestFloor) / 255
+	if peak <= floor {
+		return nil, fmt.Errorf("%w: no mark stands out from the paper", ErrBlank)
+	}
+	for i, on := range keep.pix {
+		if on {
+			v := (best.pix[i] - floor) / (peak - floor)
+			st.Ink.Pix[i] = uint8(min(255, max(0, v*255+0.5)))
+		}
 	}
 
 	box := inkBounds(st.Ink, inkThreshold, edgeThreshold)
 	if box.Empty() {
-		return nil, fmt.Errorf("%w: no pixel reaches the ink threshold", ErrBlank) // unreachable: peak maps to 255
+		return nil, fmt.Errorf("%w: no pixel reaches the ink threshold", ErrBlank)
 	}
 	if err := checkStrokes(st.Ink, box); err != nil {
 		return nil, err
@@ -206,6 +275,85 @@ func Preprocess(img image.Image) (*Stages, error) {
 	}
 	st.Frame = frame
 	return st, nil
+}
+
+// mnistLike reports whether g is already a frame as Preprocess makes them:
+// Size×Size, light ink on black, its ink bright. MNIST digits may touch the
+// frame's edge (a long tail does), so the test is that nearly all of the
+// border (all but mnistEdgeInk of its pixels) is black, not all of it.
+func mnistLike(g *image.Gray) bool {
+	if g.Rect.Dx() != Size || g.Rect.Dy() != Size {
+		return false
+	}
+	var peak uint8
+	lit := 0
+	for y := range Size {
+		for x := range Size {
+			v := g.Pix[y*g.Stride+x]
+			peak = max(peak, v)
+			if (x == 0 || y == 0 || x == Size-1 || y == Size-1) && v > mnistBlack {
+				lit++
+			}
+		}
+	}
+	return peak >= 128 && lit <= mnistEdgeInk
+}
+
+const (
+	// mnistBlack is the darkest a frame's background may be and still be
+	// black (a drawing program's antialiasing, a PNG saved with a gamma).
+	mnistBlack = 8
+	// mnistEdgeInk is how many of a frame's 108 border pixels may be ink:
+	// a stroke leaving through one edge, as in MNIST's own test set.
+	mnistEdgeInk = 12
+)
+
+// lightOnDark reports whether an image is light ink on a dark background:
+// its background level, the median of an outer ring of pixels (the border
+// is background in any photo or scan of a digit, while the global mean
+// depends on how much ink there is), lies in the lower half of its tonal
+// range (between its 0.1% darkest and 0.1% brightest pixels), so that a
+// dim photo of grey paper still counts as paper.
+func lightOnDark(g *image.Gray) bool {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	var all, ring histogram
+	all.add(g.Pix)
+	t := max(1, min(w, h)/ringDivisor)
+	for y := range h {
+		row := g.Pix[y*g.Stride:][:w]
+		if y < t || y >= h-t {
+			ring.add(row)
+			continue
+		}
+		ring.add(row[:min(t, w)])
+		ring.add(row[max(t, w-t):])
+	}
+	bg := ring.quantile(0.5)
+	lo, hi := all.quantile(tailFraction), all.quantile(1-tailFraction)
+	return !(2*bg > lo+hi || (2*bg == lo+hi && bg >= 128))
+}
+
+// invert returns 255 − g.
+func invert(g *image.Gray) *image.Gray {
+	out := image.NewGray(g.Rect)
+	for i, v := range g.Pix {
+		out.Pix[i] = 255 - v
+	}
+	return out
+}
+
+// overlay draws the pixels of on white and those of dim alone grey.
+func overlay(on, dim *bmask) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, on.w, on.h))
+	for i := range on.pix {
+		switch {
+		case on.pix[i]:
+			g.Pix[i] = 255
+		case dim.pix[i]:
+			g.Pix[i] = 70
+		}
+	}
+	return g
 }
 
 // grayscale flattens img onto a background that contrasts with its opaque
@@ -280,6 +428,18 @@ func (h *histogram) quantile(q float64) int {
 		}
 	}
 	return 255
+}
+
+// top returns the highest level that at least n pixels reach.
+func (h *histogram) top(n int) int {
+	seen := 0
+	for v := 255; v >= 0; v-- {
+		seen += h[v]
+		if seen >= n {
+			return v
+		}
+	}
+	return 0
 }
 
 // mad returns the median absolute deviation of the levels from m.

@@ -1,0 +1,165 @@
+package imageproc
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// page draws a phone photo of a page: paper of the given colour, lit by
+// light (a function of the unit position, 1 = fully lit), with ruled lines
+// every spacing pixels (0: none) and, if squared, columns too, in lineInk;
+// and the strokes in ink inside box with pen width pen; plus sensor noise
+// of σ noise levels.
+func page(strokes []segment, w, h int, box image.Rectangle, pen float64, spacing int, squared bool,
+	paper, ink, lineInk color.RGBA, light func(x, y float64) float64, noise float64, seed uint64) *image.RGBA {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := [3]float64{float64(paper.R), float64(paper.G), float64(paper.B)}
+			mix := func(k color.RGBA, a float64) {
+				c[0] += a * (float64(k.R) - c[0])
+				c[1] += a * (float64(k.G) - c[1])
+				c[2] += a * (float64(k.B) - c[2])
+			}
+			if spacing > 0 {
+				if d := math.Abs(float64((y+spacing/2)%spacing - spacing/2)); d < 1.5 {
+					mix(lineInk, 1-d/1.5)
+				}
+				if squared {
+					if d := math.Abs(float64((x+spacing/2)%spacing - spacing/2)); d < 1.5 {
+						mix(lineInk, 1-d/1.5)
+					}
+				}
+			}
+			mix(ink, stroke(strokes, box, pen, x, y))
+			l := light(float64(x)/float64(w), float64(y)/float64(h))
+			v := func(k float64) uint8 { return uint8(min(255, max(0, math.Round(k*l+noise*rng.NormFloat64())))) }
+			m.SetRGBA(x, y, color.RGBA{v(c[0]), v(c[1]), v(c[2]), 255})
+		}
+	}
+	return m
+}
+
+var (
+	white     = color.RGBA{235, 232, 225, 255}
+	blackInk  = color.RGBA{30, 30, 40, 255}
+	blueInk   = color.RGBA{40, 60, 170, 255}
+	ruleBlue  = color.RGBA{150, 180, 220, 255}
+	evenLight = func(x, y float64) float64 { return 1 }
+	// shadow darkens the right part of the page to 45%, with a soft edge.
+	shadow = func(x, y float64) float64 { return 1 - 0.55/(1+math.Exp(-(x-0.55)*25)) }
+)
+
+// five is a "5" drawn as people write it: the bar is a separate stroke.
+var five = []segment{
+	{0.20, 0.00, 1.00, 0.00}, // bar, lifted from the rest
+	{0.15, 0.10, 0.10, 0.45}, // down
+	{0.10, 0.45, 0.70, 0.42}, // the bowl's top
+	{0.70, 0.42, 0.95, 0.70},
+	{0.95, 0.70, 0.70, 1.00},
+	{0.70, 1.00, 0.00, 0.92},
+}
+
+// plainFrame is the frame of the strokes on plain, evenly lit paper.
+func plainFrame(t *testing.T, strokes []segment) *image.Gray {
+	t.Helper()
+	img := page(strokes, 400, 300, image.Rect(150, 70, 250, 230), 8, 0, false, white, blackInk, ruleBlue, evenLight, 0, 1)
+	return mustPreprocess(t, "plain page", img).Frame
+}
+
+func TestShadowAloneIsNoInk(t *testing.T) {
+	img := page(nil, 400, 300, image.Rect(0, 0, 1, 1), 1, 0, false, white, blackInk, ruleBlue, shadow, 3, 1)
+	_, err := Preprocess(img)
+	if err == nil {
+		t.Fatal("Preprocess(a shadow across blank paper) found a digit")
+	}
+	// Evening out the light leaves no mark: what stands above the ink
+	// threshold is sensor noise, specks no digit is chosen from.
+	work := downscale(grayscale(img))
+	e, hist := evened(work)
+	level, _ := inkThresholdOf(hist)
+	mask := maskOf(e, level)
+	for _, c := range components(mask) {
+		if c.area >= minInkPixels {
+			t.Errorf("the shadow left a mark of %d pixels at %v", c.area, c.box)
+		}
+	}
+	if d, _, _ := chooseDigit(mask); slices.Contains(d.pix, true) {
+		t.Error("chooseDigit found a digit in a shadow")
+	}
+}
+
+func TestPhotoConditionsKeepTheDigit(t *testing.T) {
+	box := image.Rect(150, 70, 250, 230)
+	tests := []struct {
+		name    string
+		strokes []segment
+		img     image.Image
+		tol     float64 // in levels a pixel, after up to a pixel's shift (see near)
+	}{
+		{"ruled page", four, page(four, 400, 300, box, 8, 24, false, white, blackInk, ruleBlue, evenLight, 3, 2), 12},
+		{"squared page", four, page(four, 400, 300, box, 8, 20, true, white, blackInk, ruleBlue, evenLight, 3, 3), 14},
+		{"shadow across", four, page(four, 400, 300, box, 8, 0, false, white, blackInk, ruleBlue, shadow, 3, 4), 12},
+		{"blue ink, blue lines", four, page(four, 400, 300, box, 8, 24, false, white, blueInk, ruleBlue, evenLight, 3, 5), 14},
+		{"two-stroke 5 on a ruled page", five, page(five, 400, 300, box, 8, 24, false, white, blackInk, ruleBlue, evenLight, 3, 6), 14},
+		{"two-stroke 5 in shadow", five, page(five, 400, 300, box, 8, 0, false, white, blackInk, ruleBlue, shadow, 3, 7), 12},
+	}
+	for _, tt := range tests {
+		want := plainFrame(t, tt.strokes)
+		st := mustPreprocess(t, tt.name, tt.img)
+		if d := near(st.Frame, want); d > tt.tol {
+			t.Errorf("Preprocess(%s) is %.1f levels a pixel from the digit on plain paper, want ≤ %g\n%s\nplain:\n%s",
+				tt.name, d, tt.tol, ascii(st.Frame), ascii(want))
+		}
+	}
+}
+
+// TestLinesRemovedStrokesKept checks the lines stage: the ruled lines are
+// gone, and the digit's strokes stay whole where they cross them.
+func TestLinesRemovedStrokesKept(t *testing.T) {
+	box := image.Rect(150, 70, 250, 230)
+	st := mustPreprocess(t, "ruled page", page(four, 400, 300, box, 8, 24, false, white, blackInk, ruleBlue, evenLight, 2, 8))
+	lines, digit := st.Lines, st.Digit
+	// Far from the digit, the lines are gone from the digit stage.
+	for y := range 300 {
+		if lit := digit.Pix[y*digit.Stride+30]; lit == 255 {
+			t.Fatalf("row %d, far left of the digit, is still ink after removing the lines", y)
+		}
+	}
+	// The 4's stem (x = 0.7 of the box) is continuous over its height,
+	// lines crossing it included.
+	stemX := box.Min.X + 4 + int(0.7*float64(box.Dx()-8))
+	for y := box.Min.Y + 6; y < box.Max.Y-6; y++ {
+		if lines.Pix[y*lines.Stride+stemX] != 255 {
+			t.Errorf("the stem is cut at row %d (a ruled line at %d)", y, y%24)
+		}
+	}
+}
+
+// TestCleanInputsUnchanged checks that what was read well before still is:
+// an MNIST frame passes through bit for bit, and white-on-black and
+// dark-on-light digits on plain paper give the same frame.
+func TestCleanInputsUnchanged(t *testing.T) {
+	for i, img := range mnist(t, 200) {
+		st, err := Preprocess(img)
+		if err != nil {
+			t.Fatalf("MNIST test image %d: %v", i, err)
+		}
+		for j := range img.Pix {
+			if st.Frame.Pix[j] != img.Pix[j] {
+				t.Fatalf("MNIST test image %d changed at pixel %d: %d → %d", i, j, img.Pix[j], st.Frame.Pix[j])
+			}
+		}
+	}
+	box := image.Rect(40, 30, 160, 170)
+	whiteOnBlack := mustPreprocess(t, "white on black", digit(four, 200, 200, box, 16, 255, 0)).Frame
+	darkOnLight := mustPreprocess(t, "dark on light", digit(four, 200, 200, box, 16, 0, 255)).Frame
+	if d := diff(whiteOnBlack, darkOnLight); d > 1 {
+		t.Errorf("dark-on-light differs from white-on-black by %.2f levels a pixel", d)
+	}
+}
