@@ -282,7 +282,7 @@ func (st *shot) planLight(c Condition, rng *rand.Rand) {
 	}
 	st.penumbra = uniformIn(rng, 0.02, 0.12) * size
 	st.curve = uniformIn(rng, -1.5, 1.5) / size
-	st.wobble = uniformIn(rng, 0, 0.06) * size
+	st.wobble = uniformIn(rng, 0, 0.035) * size
 	st.gradient = uniformIn(rng, 0, 0.5) * st.depth
 	phi := uniformIn(rng, 0, 2*math.Pi)
 	st.gradDir = [2]float64{math.Cos(phi), math.Sin(phi)}
@@ -420,7 +420,7 @@ func (st *shot) light(rgb *[3]float64, u, v, x, y float64) {
 	if math.Abs(d) < st.penumbra/2+st.wobble {
 		// The edge wobbles; away from it, it cannot matter.
 		size := float64(min(st.w, st.h))
-		d += st.wobble * (2*fractal(st.shadowSeed, u/(0.3*size), v/(0.3*size), 2) - 1)
+		d += st.wobble * (2*fractal(st.shadowSeed, u/(0.5*size), v/(0.5*size), 2) - 1)
 	}
 	shade := st.depth * smoothstep(-st.penumbra/2, st.penumbra/2, d)
 
