@@ -2,6 +2,7 @@ package imageproc
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"math"
 	"math/rand/v2"
@@ -59,6 +60,19 @@ func BenchmarkPreprocess(b *testing.B) {
 			}
 		}
 	})
+	// Small images, as in a training folder: a 96×96 scan of a dark digit
+	// on light paper, and a 28×28 one that is not yet a frame.
+	for _, size := range []int{96, 28} {
+		small := digit(four, size, size, image.Rect(size/6, size/8, size-size/6, size-size/8), float64(size)/12, 20, 230)
+		b.Run(fmt.Sprintf("%dx%d-gray-dark-on-light", size, size), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Preprocess(small); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	b.Run("640x480-jpeg-file-bytes", func(b *testing.B) {
 		// Decode + Preprocess, as for a dropped file.
 		b.ReportAllocs()

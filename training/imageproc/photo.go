@@ -21,15 +21,15 @@ const workMax = 640
 
 // Tuning of the photo steps; see the functions for the reasons.
 const (
-	gridCells     = 32   // the background is estimated on a grid this many cells along the longer side
-	closeCells    = 2    // ... closed with a square of this radius in cells, which removes ink up to ~5 cells wide
-	paperQuantile = 0.75 // a cell's paper level: this quantile of its pixels (ink is the dark minority)
+	closeFraction = 0.08 // the paper is the image closed by a square of this radius (of its longer side)
+	closeHalfFrom = 160  // ... computed at half size when the longer side is over twice this
 	inkSigmas     = 5    // ink must stand this many noise σ above the paper
 	minInkLevel   = 10   // ... and at least this many levels of 255 of relative darkening
 	lineLength    = 0.4  // a ruled line runs at least this fraction of the image's width (or height)
 	lineMaxAngle  = 12   // ... within this many degrees of horizontal (or vertical)
 	lineGap       = 2    // ... with gaps of at most this many pixels (faint stretches, JPEG)
 	maxLineWidth  = 6    // a stroke crossing a line is restored over at most this many pixels
+	lineThin      = 0.6  // a line is at most maxLineWidth thick over at least this fraction of its length
 	speckFraction = 0.02 // marks smaller than this fraction of the digit's main stroke are specks
 	nearFraction  = 0.35 // marks within this fraction of the main stroke's size of it belong to the digit
 )
@@ -112,61 +112,58 @@ func areaResize(dst, src []uint8, stride, step, sw, sh, dw, dh int) {
 }
 
 // evened evens out the light of a plane whose ink is dark: it returns
-// how much darker than its paper each pixel is, from 0 (paper) to 1
-// (black), (paper − v)/paper, and the histogram of that in 256 levels.
+// how much darker than its paper each pixel is, (paper − v)/paper, 0 on
+// the paper and up to 1 (black); the paper's noise makes some of its
+// pixels a little lighter than the paper, below 0.
 //
-// The paper's brightness at every pixel is the paperQuantile of each cell
-// of a grid, closed (a maximum, then a minimum, over closeCells around each
-// cell) so that ink narrower than about five cells is filled in while a
-// shadow's edge stays where it is, smoothed, and interpolated bilinearly
-// between cell centres. Dividing by it evens out shadows and gradients.
-// The interpolation, the division and the histogram share one pass: this
-// runs for every colour channel of every image classified.
-func evened(g *image.Gray) (*fplane, histogram) {
+// The paper's brightness is a grey-level closing of the plane (a maximum,
+// then a minimum, over a square of radius closeFraction of the longer
+// side): the closing fills in every dark feature narrower than
+// the square, the ink, and gives back a shadow's edge, a gradient or a
+// vignette where it is, because those are wider (but not a wedge of
+// shadow narrower than the square, which is filled in like the ink).
+// The closing is computed at half the working size,
+// after a 3×3 mean that keeps the maximum from picking the sensor noise's
+// peaks, and interpolated bilinearly. Dividing by it evens out shadows and
+// gradients. The interpolation and the division share one pass: this runs
+// for every colour channel of every image classified.
+func evened(g *image.Gray) *fplane {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
-	cell := max(2, (max(w, h)+gridCells-1)/gridCells)
-	gw, gh := (w+cell-1)/cell, (h+cell-1)/cell
-	grid := make([]float64, gw*gh)
-	var hist histogram
-	for cy := range gh {
-		for cx := range gw {
-			hist = histogram{}
-			for y := cy * cell; y < min(h, (cy+1)*cell); y++ {
-				hist.add(g.Pix[y*g.Stride+cx*cell:][:min(w, (cx+1)*cell)-cx*cell])
-			}
-			grid[cy*gw+cx] = float64(hist.quantile(paperQuantile))
-		}
+	s := 1
+	if max(w, h) > 2*closeHalfFrom {
+		s = 2
 	}
-	grid = gridFilter(grid, gw, gh, closeCells, math.Max)
-	grid = gridFilter(grid, gw, gh, closeCells, math.Min)
-	grid = gridMean(grid, gw, gh)
+	radius := int(math.Round(closeFraction * float64(max(w, h))))
+	bg := paperOf(g, s, max(2, (radius+s-1)/s))
+	gw, gh := bg.w, bg.h
 
-	// Bilinear interpolation between cell centres, separably: the grid's
-	// columns at each row, then along the row, where the paper changes by
-	// a constant step per pixel between two cell centres.
-	tap := func(i, cells int) (int, int, float64) {
-		f := (float64(i)+0.5)/float64(cell) - 0.5
-		i0 := min(cells-1, max(0, int(math.Floor(f))))
-		return i0, min(cells-1, i0+1), min(1, max(0, f-float64(i0)))
+	// Bilinear interpolation between the centres of the background's
+	// pixels, separably: the background's columns at each row, then along
+	// the row, where the paper changes by a constant step per pixel
+	// between two centres.
+	tap := func(i, cells int) (int, int, float32) {
+		f := (float32(i)+0.5)/float32(s) - 0.5
+		i0 := min(cells-1, max(0, int(math.Floor(float64(f)))))
+		return i0, min(cells-1, i0+1), min(1, max(0, f-float32(i0)))
 	}
-	xi, xt := make([]int32, w), make([]float64, w)
+	xi, xt := make([]int32, w), make([]float32, w)
 	for x := range w {
 		x0, _, t := tap(x, gw)
 		xi[x], xt[x] = int32(x0), t
 	}
-	col := make([]float64, gw+1)
+	col := make([]float32, gw+1)
 	paper := make([]float32, w)
 	e := newFplane(w, h)
-	hist = histogram{}
 	for y := range h {
 		y0, y1, t := tap(y, gh)
+		r0, r1 := bg.pix[y0*gw:][:gw], bg.pix[y1*gw:][:gw]
 		for cx := range gw {
-			col[cx] = grid[y0*gw+cx]*(1-t) + grid[y1*gw+cx]*t
+			col[cx] = r0[cx] + (r1[cx]-r0[cx])*t
 		}
 		col[gw] = col[gw-1] // the last centre's right neighbour, for x1 = x0+1
 		for x := range paper {
 			c := col[xi[x]:][:2]
-			p := float32(c[0] + (c[1]-c[0])*xt[x])
+			p := c[0] + (c[1]-c[0])*xt[x]
 			if p < 1 {
 				p = 1
 			}
@@ -175,59 +172,213 @@ func evened(g *image.Gray) (*fplane, histogram) {
 		in := g.Pix[y*g.Stride:][:w]
 		out := e.pix[y*w:][:w]
 		for x, p := range paper {
-			// Comparisons, not min and max, which order NaNs: twice as fast.
-			v := (p - float32(in[x])) / p
-			if v < 0 {
-				v = 0
-			}
-			out[x] = v
-			hist[int(v*255+0.5)]++
+			out[x] = (p - float32(in[x])) / p
 		}
 	}
-	return e, hist
+	return e
 }
 
-// gridFilter replaces each cell by pick (math.Max or math.Min) of the
-// cells within r of it: a square filter, done as a pass along the rows
-// and one along the columns.
-func gridFilter(g []float64, w, h, r int, pick func(a, b float64) float64) []float64 {
-	pass := func(in []float64, dx, dy int) []float64 {
-		out := make([]float64, len(in))
-		for y := range h {
-			for x := range w {
-				v := in[y*w+x]
-				for k := -r; k <= r; k++ {
-					if xx, yy := x+k*dx, y+k*dy; xx >= 0 && xx < w && yy >= 0 && yy < h {
-						v = pick(v, in[yy*w+xx])
-					}
-				}
-				out[y*w+x] = v
+// levelsOf returns the distribution of an evened plane's levels.
+func levelsOf(e *fplane) evenLevels {
+	var lv evenLevels
+	for _, v := range e.pix {
+		// Comparisons, not min and max, which order NaNs: twice as fast.
+		if v < 0 {
+			if v < -1 {
+				v = -1
+			}
+			lv.lighter[int(-v*255+0.5)]++
+			v = 0
+		}
+		if v > 1 {
+			v = 1
+		}
+		lv.hist[int(v*255+0.5)]++
+	}
+	return lv
+}
+
+// smoothed returns the plane smoothed by a 3×3 mean.
+func (p *fplane) smoothed() *fplane {
+	q := &fplane{w: p.w, h: p.h, pix: slices.Clone(p.pix)}
+	q.filter(1, mean3)
+	return q
+}
+
+// evenLevels is the distribution of an evened plane: hist counts its pixels
+// by level of 255 (those lighter than the paper at 0), lighter counts
+// those lighter than the paper by how much.
+type evenLevels struct {
+	hist, lighter histogram
+}
+
+// noise returns the median and the robust σ (1.4826 times the median
+// absolute deviation) of the evened levels, lighter pixels counted as
+// negative: the paper's level and noise, ink being the minority.
+func (lv *evenLevels) noise() (median, sigma float64) {
+	var signed [511]int // level + 255
+	for v, c := range lv.hist {
+		signed[255+v] = c
+	}
+	for k := 1; k < 256; k++ {
+		signed[255-k] = lv.lighter[k]
+		signed[255] -= lv.lighter[k]
+	}
+	quantile := func(h []int, q float64) int {
+		n := 0
+		for _, c := range h {
+			n += c
+		}
+		seen := 0
+		for v, c := range h {
+			if seen += c; float64(seen) > q*float64(n) {
+				return v
 			}
 		}
-		return out
+		return 0
 	}
-	return pass(pass(g, 1, 0), 0, 1)
+	med := quantile(signed[:], 0.5)
+	var dev [511]int
+	for v, c := range signed {
+		d := v - med
+		if d < 0 {
+			d = -d
+		}
+		dev[d] += c
+	}
+	return float64(med - 255), 1.4826 * float64(quantile(dev[:], 0.5))
 }
 
-// gridMean smooths a grid with a 3×3 mean.
-func gridMean(g []float64, w, h int) []float64 {
-	out := make([]float64, len(g))
+// paperOf returns the paper's brightness under a plane whose ink is dark,
+// at 1/s of its size: the s×s means of the plane, smoothed by a 3×3 mean
+// and closed by a square of radius r (in pixels of that size).
+func paperOf(g *image.Gray, s, r int) *fplane {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	bg := newFplane((w+s-1)/s, (h+s-1)/s)
 	for y := range h {
-		for x := range w {
-			var s float64
-			n := 0
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					if xx, yy := x+dx, y+dy; xx >= 0 && xx < w && yy >= 0 && yy < h {
-						s += g[yy*w+xx]
-						n++
-					}
-				}
-			}
-			out[y*w+x] = s / float64(n)
+		row := g.Pix[y*g.Stride:][:w]
+		out := bg.pix[y/s*bg.w:][:bg.w]
+		for x, v := range row {
+			out[x/s] += float32(v)
 		}
 	}
-	return out
+	for y := range bg.h {
+		for x := range bg.w {
+			n := (min(h, (y+1)*s) - y*s) * (min(w, (x+1)*s) - x*s)
+			bg.pix[y*bg.w+x] /= float32(n)
+		}
+	}
+	bg.filter(1, mean3)
+
+	// The closing runs on the plane extended by 2r on every side with its
+	// edge's values: light that fades towards an edge, as in a vignette,
+	// then reads as fading on (a monotone ramp, which a closing gives back
+	// exactly), not as a dark valley at the edge to be filled in.
+	pad := 2 * r
+	ext := newFplane(bg.w+2*pad, bg.h+2*pad)
+	for y := range ext.h {
+		src := bg.pix[min(bg.h-1, max(0, y-pad))*bg.w:][:bg.w]
+		row := ext.pix[y*ext.w:][:ext.w]
+		for x := range row {
+			row[x] = src[min(bg.w-1, max(0, x-pad))]
+		}
+	}
+	ext.filter(r, maxFilter)
+	ext.filter(r, minFilter)
+	for y := range bg.h {
+		copy(bg.pix[y*bg.w:][:bg.w], ext.pix[(y+pad)*ext.w+pad:])
+	}
+	return bg
+}
+
+// filter applies a one-dimensional filter of radius r along the rows of
+// p and then along its columns.
+func (p *fplane) filter(r int, f func(dst, src, buf []float32, r int)) {
+	line := make([]float32, max(p.w, p.h))
+	out := make([]float32, max(p.w, p.h))
+	buf := make([]float32, 3*(max(p.w, p.h)+2*r))
+	for y := range p.h {
+		row := p.pix[y*p.w:][:p.w]
+		f(out[:p.w], row, buf, r)
+		copy(row, out[:p.w])
+	}
+	for x := range p.w {
+		for y := range p.h {
+			line[y] = p.pix[y*p.w+x]
+		}
+		f(out[:p.h], line[:p.h], buf, r)
+		for y := range p.h {
+			p.pix[y*p.w+x] = out[y]
+		}
+	}
+}
+
+// mean3 is the mean of each value and its neighbours (r = 1), of the
+// values that exist at the ends.
+func mean3(dst, src, _ []float32, _ int) {
+	n := len(src)
+	if n == 1 {
+		dst[0] = src[0]
+		return
+	}
+	dst[0] = (src[0] + src[1]) / 2
+	for i := 1; i < n-1; i++ {
+		dst[i] = (src[i-1] + src[i] + src[i+1]) / 3
+	}
+	dst[n-1] = (src[n-2] + src[n-1]) / 2
+}
+
+// maxFilter sets dst[i] to the maximum of src within r of i, in three
+// comparisons a value whatever r is (van Herk 1992; Gil and Werman 1993):
+// the padded line is cut into blocks of 2r+1, and each window, which spans
+// at most two blocks, is the maximum of a suffix of one and a prefix of
+// the next. buf holds at least 3(len(src)+2r) values.
+func maxFilter(dst, src, buf []float32, r int) {
+	k, n := 2*r+1, len(src)+2*r
+	p, pre, suf := buf[:n], buf[n:2*n], buf[2*n:3*n]
+	inf := float32(math.Inf(-1))
+	for i := range r {
+		p[i], p[n-1-i] = inf, inf
+	}
+	copy(p[r:], src)
+	// Comparisons, not max, which orders NaNs: several times faster.
+	for start := 0; start < n; start += k {
+		end := min(start+k, n)
+		m := p[start]
+		for i := start; i < end; i++ {
+			if v := p[i]; v > m {
+				m = v
+			}
+			pre[i] = m
+		}
+		m = p[end-1]
+		for i := end - 1; i >= start; i-- {
+			if v := p[i]; v > m {
+				m = v
+			}
+			suf[i] = m
+		}
+	}
+	pre = pre[2*r:]
+	for i := range dst {
+		a, b := suf[i], pre[i]
+		if b > a {
+			a = b
+		}
+		dst[i] = a
+	}
+}
+
+// minFilter sets dst[i] to the minimum of src within r of i: maxFilter of
+// the negated values.
+func minFilter(dst, src, buf []float32, r int) {
+	for i, v := range src {
+		dst[i] = -v
+	}
+	maxFilter(dst, dst, buf, r)
+	for i, v := range dst {
+		dst[i] = -v
+	}
 }
 
 // inkThresholdOf returns the level (of 255) from which a pixel of an
@@ -235,11 +386,10 @@ func gridMean(g []float64, w, h int) []float64 {
 // between paper and ink, but never below the paper's noise (inkSigmas
 // robust σ above its median) or minInkLevel, so that on blank or noisy
 // paper nothing passes.
-func inkThresholdOf(hist histogram) (threshold, floor int) {
-	med := hist.quantile(0.5)
-	sigma := 1.4826 * float64(hist.mad(med))
-	floor = max(minInkLevel, med+int(math.Ceil(inkSigmas*max(sigma, 0.5))))
-	return max(floor, otsu(hist)), floor
+func inkThresholdOf(lv evenLevels) (threshold, floor int) {
+	med, sigma := lv.noise()
+	floor = max(minInkLevel, int(math.Ceil(med+inkSigmas*max(sigma, 0.5))))
+	return max(floor, otsu(lv.hist)), floor
 }
 
 // otsu returns Otsu's threshold of a histogram: the level that best
@@ -356,7 +506,7 @@ func lineFamilies(m *bmask, vertical bool) []lineFamily {
 	}
 	need := int(lineLength * float64(along))
 	// The ink's coordinates, along and across the lines sought.
-	var us, vs []float64
+	var us, vs []int32
 	for i, on := range m.pix {
 		if !on {
 			continue
@@ -365,27 +515,30 @@ func lineFamilies(m *bmask, vertical bool) []lineFamily {
 		if vertical {
 			u, v = v, u
 		}
-		us, vs = append(us, float64(u)), append(vs, float64(v))
+		us, vs = append(us, int32(u)), append(vs, int32(v))
 	}
 	if len(us) < 2*need {
 		return nil
 	}
 	var found []lineFamily
-	bins := make([]int, across+2*along+2)
+	bins := make([]int32, across+2*along+2)
+	shift := make([]int32, along) // where the line through (u, 0) is at u=0, offset by along
 	for a := -lineMaxAngle * 2; a <= lineMaxAngle*2; a++ {
 		deg := float64(a) / 2
 		slope := math.Tan(deg * math.Pi / 180)
+		for u := range shift {
+			shift[u] = int32(math.Round(-slope*float64(u))) + int32(along)
+		}
 		clear(bins)
 		for k, u := range us {
-			if b := int(math.Round(vs[k]-slope*u)) + along; b >= 0 && b < len(bins) {
-				bins[b]++
-			}
+			bins[vs[k]+shift[u]]++
 		}
 		// Separate lines: runs of full bins more than a line's width
 		// apart, each counted by its fullest bin.
 		var lengths []int
 		last := -maxLineWidth - 1
-		for b, n := range bins {
+		for b, c := range bins {
+			n := int(c)
 			if n < need {
 				continue
 			}
@@ -426,7 +579,7 @@ func traceLines(m, lines *bmask, f lineFamily, vertical bool) {
 	for start := lo; start < hi; start++ {
 		runStart, last := -1, -1
 		flush := func() {
-			if runStart >= 0 && last-runStart+1 >= need {
+			if runStart >= 0 && last-runStart+1 >= need && thinRun(m, start, runStart, last, slope, at, across) {
 				for u := runStart; u <= last; u++ {
 					v := int(math.Round(float64(start) + slope*float64(u)))
 					if v >= 0 && v < across && m.pix[at(u, v)] {
@@ -451,6 +604,33 @@ func traceLines(m, lines *bmask, f lineFamily, vertical bool) {
 		}
 		flush()
 	}
+}
+
+// thinRun reports whether a traced run of ink is a ruled line rather than
+// a path along a digit's strokes: over most of its length (lineThin) the
+// ink across it is at most maxLineWidth thick. A page's line is thin
+// except where strokes cross it; a path through a big digit written with
+// a thick pen, long enough to pass for a line, runs inside its strokes.
+func thinRun(m *bmask, start, from, to int, slope float64, at func(u, v int) int, across int) bool {
+	thin, n := 0, 0
+	for u := from; u <= to; u++ {
+		v := int(math.Round(float64(start) + slope*float64(u)))
+		if v < 0 || v >= across || !m.pix[at(u, v)] {
+			continue
+		}
+		n++
+		width := 1
+		for d := v - 1; d >= 0 && width <= maxLineWidth && m.pix[at(u, d)]; d-- {
+			width++
+		}
+		for d := v + 1; d < across && width <= maxLineWidth && m.pix[at(u, d)]; d++ {
+			width++
+		}
+		if width <= maxLineWidth {
+			thin++
+		}
+	}
+	return float64(thin) >= lineThin*float64(n)
 }
 
 // component is a connected set of ink pixels.

@@ -50,12 +50,13 @@ var ErrBlank = errors.New("no digit found in the image (it is blank)")
 const (
 	ringDivisor   = 32    // the border ring is min(width, height)/ringDivisor pixels thick (at least 1)
 	tailFraction  = 0.001 // the darkest and brightest tails ignored when judging the tonal range
-	minContrast   = 32    // brightest ink must be this many levels (of 255) above the floor
+	minContrast   = 16    // brightest ink must be this many levels (of 255) above the floor
 	inkThreshold  = 64    // contrast-stretched pixels at or above this are ink for the bounding box
 	edgeThreshold = 16    // ... and those at or above this just outside it are its anti-aliased rim
 	minStrokePeak = 16    // the ink shrunk to frame scale must reach this level (noise averages below it)
 	minStrokeEdge = 128   // ... and somewhere change by this much of its peak (×255) between neighbours
 	minInkPixels  = 12    // the ink's contrast is that of its darkest this many pixels (fewer are specks)
+	inkShare      = 2000  // ... or of this share of the image's pixels if more: a digit's strokes, not noise's peaks
 )
 
 // Stages are the intermediate results of Preprocess, shown to the user in
@@ -208,32 +209,32 @@ func Preprocess(img image.Image) (*Stages, error) {
 	planes := []*image.Gray{work}
 	names := []string{"luma", "red", "green", "blue"}
 	planes = append(planes, colourPlanes(img, work)...)
-	var best *fplane
-	bestScore, bestThreshold, bestFloor := math.MinInt, 0, 0
+	var best evenedPlane
+	best.score = math.MinInt
 	for i, g := range planes {
 		if light { // the photo steps want dark ink on light paper
 			g = invert(g)
 		}
-		e, hist := evened(g)
-		t, floor := inkThresholdOf(hist)
+		p := evenPlane(g)
 		// Luma wins ties: it is the least noisy.
-		score := hist.top(minInkPixels) - floor
 		if i > 0 {
-			score = score * 9 / 10
+			p.score = p.score * 9 / 10
 		}
-		if score > bestScore {
-			best, bestScore, bestThreshold, bestFloor = e, score, t, floor
+		if p.score > best.score {
+			best = p
 			st.Channel = names[i]
 		}
 	}
-	st.Evened = best.gray(false)
-	if bestScore < minContrast {
+	if best.score < minContrast {
+		st.Evened = best.e.gray(false)
 		return nil, fmt.Errorf("%w: nothing in it stands out from the paper and its noise by %d of 255 levels or more",
 			ErrBlank, minContrast)
 	}
 
-	mask := maskOf(best, bestThreshold)
+	mask := maskOf(best.m, best.threshold)
 	cleaned, lines := removeLines(mask)
+	bestFloor := best.floor
+	st.Evened = best.e.gray(false)
 	digit, chosen, marks := chooseDigit(cleaned)
 	st.LinesFound, st.Chosen, st.Marks = slices.Contains(lines.pix, true), chosen, marks
 	st.Mask = mask.gray()
@@ -248,7 +249,7 @@ func Preprocess(img image.Image) (*Stages, error) {
 	var peak float32
 	for i, on := range keep.pix {
 		if on {
-			peak = max(peak, best.pix[i])
+			peak = max(peak, best.e.pix[i])
 		}
 	}
 	floor := float32(bestFloor) / 255
@@ -257,7 +258,7 @@ func Preprocess(img image.Image) (*Stages, error) {
 	}
 	for i, on := range keep.pix {
 		if on {
-			v := (best.pix[i] - floor) / (peak - floor)
+			v := (best.e.pix[i] - floor) / (peak - floor)
 			st.Ink.Pix[i] = uint8(min(255, max(0, v*255+0.5)))
 		}
 	}
@@ -275,6 +276,36 @@ func Preprocess(img image.Image) (*Stages, error) {
 	}
 	st.Frame = frame
 	return st, nil
+}
+
+// evenedPlane is a plane with its light evened out, and how its ink
+// stands out.
+type evenedPlane struct {
+	e *fplane // the evened plane
+	// m is what the ink mask is taken from: e itself, or for an image
+	// larger than 2·closeHalfFrom, e smoothed by a 3×3 mean, which is
+	// below what the frame resolves there and takes two thirds of the
+	// sensor noise away, and with it the specks the noise would leave
+	// above the threshold. The ink's levels are e's.
+	m                *fplane
+	threshold, floor int // the ink threshold and the noise floor (inkThresholdOf of m)
+	// score is how far the ink stands above the floor: the level of m's
+	// darkest minInkPixels, or 1/inkShare of its pixels if more (a digit's
+	// strokes, not noise's peaks), less the floor.
+	score int
+}
+
+// evenPlane evens out the light of g (see evened) and measures its ink.
+func evenPlane(g *image.Gray) evenedPlane {
+	p := evenedPlane{e: evened(g)}
+	p.m = p.e
+	if max(p.e.w, p.e.h) > 2*closeHalfFrom {
+		p.m = p.e.smoothed()
+	}
+	lv := levelsOf(p.m)
+	p.threshold, p.floor = inkThresholdOf(lv)
+	p.score = lv.hist.top(max(minInkPixels, p.e.w*p.e.h/inkShare)) - p.floor
+	return p
 }
 
 // mnistLike reports whether g is already a frame as Preprocess makes them:
