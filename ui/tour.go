@@ -78,10 +78,18 @@ func (w *Workbench) Tour(dir string) error {
 	sampleDir := filepath.Join(dir, "samples")
 	os.MkdirAll(sampleDir, 0o755)
 	var uris []fyne.URI
+	notebook, err := samples.NotebookPhoto()
+	if err != nil {
+		return err
+	}
 	for _, s := range []struct {
 		name string
 		draw func() image.Image
-	}{{"photo-of-an-8.png", samples.PhotoEight}, {"white-on-black-5.png", samples.WhiteFive}} {
+	}{
+		{"notebook-photo.png", func() image.Image { return notebook }},
+		{"photo-of-an-8.png", samples.PhotoEight},
+		{"white-on-black-5.png", samples.WhiteFive},
+	} {
 		path := filepath.Join(sampleDir, s.name)
 		if err := samples.WritePNG(path, s.draw()); err != nil {
 			return err

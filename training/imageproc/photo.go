@@ -21,17 +21,18 @@ const workMax = 640
 
 // Tuning of the photo steps; see the functions for the reasons.
 const (
-	closeFraction = 0.08 // the paper is the image closed by a square of this radius (of its longer side)
-	closeHalfFrom = 160  // ... computed at half size when the longer side is over twice this
-	inkSigmas     = 5    // ink must stand this many noise σ above the paper
-	minInkLevel   = 10   // ... and at least this many levels of 255 of relative darkening
-	lineLength    = 0.4  // a ruled line runs at least this fraction of the image's width (or height)
-	lineMaxAngle  = 12   // ... within this many degrees of horizontal (or vertical)
-	lineGap       = 2    // ... with gaps of at most this many pixels (faint stretches, JPEG)
-	maxLineWidth  = 6    // a stroke crossing a line is restored over at most this many pixels
-	lineThin      = 0.6  // a line is at most maxLineWidth thick over at least this fraction of its length
-	speckFraction = 0.02 // marks smaller than this fraction of the digit's main stroke are specks
-	nearFraction  = 0.35 // marks within this fraction of the main stroke's size of it belong to the digit
+	closeFraction   = 0.08 // the paper is the image closed by a square of this radius (of its longer side)
+	closeHalfFrom   = 160  // ... computed at half size when the longer side is over twice this
+	inkSigmas       = 5    // ink must stand this many noise σ above the paper
+	minInkLevel     = 10   // ... and at least this many levels of 255 of relative darkening
+	lineLength      = 0.4  // a ruled line runs at least this fraction of the image's width (or height)
+	lineMaxAngle    = 12   // ... within this many degrees of horizontal (or vertical)
+	lineGap         = 2    // ... with gaps of at most this many pixels (faint stretches, JPEG)
+	maxLineWidth    = 6    // a stroke crossing a line is restored over at most this many pixels
+	lineThin        = 0.6  // a line is at most maxLineWidth thick over at least this fraction of its length
+	speckFraction   = 0.02 // marks smaller than this fraction of the digit's main stroke are specks
+	nearFraction    = 0.35 // marks within this fraction of the main stroke's size of it belong to the digit
+	borderOutweighs = 8    // a mark touching the edge is the digit if this many times larger than any other
 )
 
 // fplane is a float image of the working size, row-major.
@@ -687,7 +688,8 @@ func components(m *bmask) []*component {
 
 // chooseDigit picks the digit among the marks of a page: the largest mark
 // that does not touch the image's edge (or the largest of all, when every
-// mark does: a digit filling its picture), and every other mark of more
+// mark does, or when it is borderOutweighs times larger than that one: a
+// digit filling its picture, or joined to the edge by a line's remnant), and every other mark of more
 // than speckFraction of its size within nearFraction of its size of it,
 // such as the separate bar of a 5; specks, the edges of other pages and
 // stray marks are left out. It returns the chosen marks' mask, empty when
@@ -699,18 +701,19 @@ func chooseDigit(m *bmask) (digit *bmask, chosen, marks int) {
 	if len(comps) == 0 {
 		return digit, 0, 0
 	}
-	var main *component
+	var main, largest *component
 	for _, c := range comps {
 		if !c.border && (main == nil || c.area > main.area) {
 			main = c
 		}
-	}
-	if main == nil {
-		for _, c := range comps {
-			if main == nil || c.area > main.area {
-				main = c
-			}
+		if largest == nil || c.area > largest.area {
+			largest = c
 		}
+	}
+	// A digit joined to the edge by what is left of a line, or cut by
+	// the photo's edge, still outweighs the specks by far.
+	if main == nil || largest.area > borderOutweighs*main.area {
+		main = largest
 	}
 	if main.area < minInkPixels {
 		return digit, 0, len(comps) // only specks: sensor noise in a shadow, dust

@@ -243,13 +243,16 @@ func Preprocess(img image.Image) (*Stages, error) {
 
 	// The digit's ink levels, over the chosen marks grown by a pixel so
 	// that their anti-aliased rims stay, stretched so its brightest is
-	// 255; everything else, lines and specks included, is black.
+	// 255; everything else, lines and specks included, is black. The
+	// brightest is taken from the plane the mask came from, over the
+	// chosen marks themselves, so that one noisy pixel does not dim the
+	// rest.
 	keep := dilate(digit)
 	st.Ink = image.NewGray(image.Rect(0, 0, ww, wh))
 	var peak float32
-	for i, on := range keep.pix {
+	for i, on := range digit.pix {
 		if on {
-			peak = max(peak, best.e.pix[i])
+			peak = max(peak, best.m.pix[i])
 		}
 	}
 	floor := float32(bestFloor) / 255

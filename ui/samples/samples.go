@@ -12,6 +12,9 @@ import (
 	"os"
 
 	"fyne.io/fyne/v2"
+
+	"github.com/neuralworkbench/workbench/training/dataset"
+	"github.com/neuralworkbench/workbench/training/imageproc/photoset"
 )
 
 // WritePNG writes img as a PNG file.
@@ -94,4 +97,29 @@ func DrawThree(p interface {
 	}
 	arc(135, 95, 48, -2.6, 1.6)
 	arc(135, 185, 55, -1.6, 2.6)
+}
+
+// NotebookPhoto is a phone photo of a handwritten 3 from MNIST's test set
+// in pencil on a ruled notebook page, tilted, with a shadow across it:
+// what people drop on the window first.
+func NotebookPhoto() (image.Image, error) {
+	ds, err := dataset.LoadMNIST([]string{"3", "5", "8"})
+	if err != nil {
+		return nil, err
+	}
+	c := photoset.Condition{
+		Name:     "notebook",
+		Lines:    []photoset.Lines{photoset.Ruled},
+		Inks:     []photoset.Ink{photoset.Pencil},
+		Contrast: photoset.Range{Min: 0.3, Max: 0.4},
+		Rotate:   photoset.Range{Min: 5, Max: 10},
+		Shadow:   photoset.Range{Min: 0.3, Max: 0.4},
+		Tilt:     photoset.Range{Min: 0.03, Max: 0.05},
+		Noise:    photoset.Range{Min: 2, Max: 3},
+	}
+	set, err := photoset.Set(ds.Test, c, 1, 1, photoset.Width, photoset.Height)
+	if err != nil {
+		return nil, err
+	}
+	return set[0].Image, nil
 }
