@@ -39,6 +39,7 @@ deps:
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...
+	$(GO) test -count=1 -run TestPhotosClassifyRight ./training/imageproc/photoset/
 	$(MAKE) --no-print-directory screenshot
 
 # Starts the real app under Xvfb, trains through the window, classifies

@@ -451,6 +451,9 @@ func stagesSummary(st *imageproc.Stages) string {
 	default:
 		parts = append(parts, fmt.Sprintf("%d of %d marks kept as the digit", st.Chosen, st.Marks))
 	}
+	if st.Restroked > 0 {
+		parts = append(parts, fmt.Sprintf("fine strokes (%.0f%% of the digit's size) thickened towards MNIST's 13%%", 100*st.Stroke))
+	}
 	s := strings.Join(parts, "; ") + "."
 	return strings.ToUpper(s[:1]) + s[1:]
 }

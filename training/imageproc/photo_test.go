@@ -156,3 +156,21 @@ func TestCleanInputsUnchanged(t *testing.T) {
 		t.Errorf("dark-on-light differs from white-on-black by %.2f levels a pixel", d)
 	}
 }
+
+// TestFineStrokesThickened checks the stroke width step: a digit written
+// with a fine pen comes out like the same digit written with a pen of
+// MNIST's width, and a digit of MNIST's width is left as it is.
+func TestFineStrokesThickened(t *testing.T) {
+	box := image.Rect(150, 70, 250, 230) // the digit is 160 pixels high
+	normal := mustPreprocess(t, "normal pen", page(four, 400, 300, box, 20, 0, false, white, blackInk, ruleBlue, evenLight, 2, 1))
+	fine := mustPreprocess(t, "fine pen", page(four, 400, 300, box, 4, 0, false, white, blackInk, ruleBlue, evenLight, 2, 1))
+	if normal.Restroked != 0 {
+		t.Errorf("strokes %.2f of the digit's size were grown by %d pixels, want them left as they are", normal.Stroke, normal.Restroked)
+	}
+	if fine.Restroked <= 0 || fine.Stroke > thinStroke {
+		t.Errorf("strokes %.2f of the digit's size were grown by %d pixels, want them grown", fine.Stroke, fine.Restroked)
+	}
+	if d := near(fine.Frame, normal.Frame); d > 6 {
+		t.Errorf("the fine-pen 4 is %.1f levels a pixel from the normal one, want ≤ 6\nfine:\n%s\nnormal:\n%s", d, ascii(fine.Frame), ascii(normal.Frame))
+	}
+}

@@ -39,6 +39,11 @@ func TestPhotosClassifyRight(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a network and generates 520 photos")
 	}
+	if raceDetector {
+		// It measures accuracy, not concurrency, and takes ten times as
+		// long under the race detector: make test runs it without.
+		t.Skip("skipped under -race; make test runs it without")
+	}
 	cfg := training.DefaultConfig()
 	cfg.Epochs = 2
 	data, err := training.Prepare(cfg)
