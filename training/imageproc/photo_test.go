@@ -53,6 +53,9 @@ var (
 	evenLight = func(x, y float64) float64 { return 1 }
 	// shadow darkens the right part of the page to 45%, with a soft edge.
 	shadow = func(x, y float64) float64 { return 1 - 0.55/(1+math.Exp(-(x-0.55)*25)) }
+	// wideShadow darkens all but the right fifth of the page to 45%: most
+	// of the border is in shadow.
+	wideShadow = func(x, y float64) float64 { return 1 - 0.55/(1+math.Exp((x-0.8)*25)) }
 )
 
 // five is a "5" drawn as people write it: the bar is a separate stroke.
@@ -101,6 +104,7 @@ func TestPhotoConditionsKeepTheDigit(t *testing.T) {
 		{"blue ink, blue lines", four, page(four, 400, 300, box, 8, 24, false, white, blueInk, ruleBlue, evenLight, 3, 5), 14},
 		{"two-stroke 5 on a ruled page", five, page(five, 400, 300, box, 8, 24, false, white, blackInk, ruleBlue, evenLight, 3, 6), 14},
 		{"two-stroke 5 in shadow", five, page(five, 400, 300, box, 8, 0, false, white, blackInk, ruleBlue, shadow, 3, 7), 12},
+		{"shadow over most of the border", four, page(four, 400, 300, box, 8, 0, false, white, blackInk, ruleBlue, wideShadow, 3, 9), 12},
 	}
 	for _, tt := range tests {
 		want := plainFrame(t, tt.strokes)

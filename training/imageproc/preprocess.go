@@ -49,6 +49,7 @@ var ErrBlank = errors.New("no digit found in the image (it is blank)")
 // Tuning of Preprocess; see the doc comment of Preprocess for the reasons.
 const (
 	ringDivisor   = 32    // the border ring is min(width, height)/ringDivisor pixels thick (at least 1)
+	ringPaper     = 0.8   // ... and its background level is this quantile of it
 	tailFraction  = 0.001 // the darkest and brightest tails ignored when judging the tonal range
 	minContrast   = 16    // brightest ink must be this many levels (of 255) above the floor
 	inkThreshold  = 64    // contrast-stretched pixels at or above this are ink for the bounding box
@@ -118,10 +119,14 @@ func PreprocessFile(path string) (*Stages, error) {
 //   - Working size. The image is area-averaged (a box filter) to at most
 //     workMax = 640 pixels on its longer side, enough for a 20-pixel frame:
 //     a 12-megapixel photo then costs about what a small one does.
-//   - Polarity. The background level is the median of an outer ring of
-//     pixels, min(width, height)/32 thick: the border is background in any
-//     photo or scan of a digit, while the global mean depends on how much
-//     ink there is. The image counts as dark ink on a light background
+//   - Polarity. The background level is the 80th percentile of an outer
+//     ring of pixels, min(width, height)/32 thick: the border is background
+//     in any photo or scan of a digit, while the global mean depends on how
+//     much ink there is; and where a shadow covers most of a page's border,
+//     the lit part of the paper on the rest of it still sets the level (a
+//     median there read shadowed photos as white ink on dark paper). A
+//     digit may still touch the border over a fifth of it, as a cropped
+//     MNIST-style digit does. The image counts as dark ink on a light background
 //     when that level lies in the upper half of the image's tonal range
 //     (between its 0.1% darkest and 0.1% brightest pixels), so a dim photo
 //     of grey paper is recognised as well as white paper; the photo steps
@@ -140,10 +145,12 @@ func PreprocessFile(path string) (*Stages, error) {
 //     least 12) stand furthest above the noise floor wins (luma on ties,
 //     as the least noisy): blue ink on white paper is darkest in red,
 //     where blue ruled lines all but vanish. Ink is what lies above Otsu's
-//     threshold of the evened histogram, and never below five robust σ of
-//     the paper's noise above its median (measured on both sides of the
-//     paper's level), nor 10 levels: on blank paper or a shadow nothing
-//     stands out. On images over 320 pixels a side the mask is taken after
+//     threshold of the evened histogram and at least half as dark as those
+//     darkest strokes (a stroke's edge is where it is half as dark as its
+//     core; a fainter stain or remnant of a shadow is not ink), and never
+//     below five robust σ of the paper's noise above its median (measured
+//     on both sides of the paper's level), nor 10 levels: on blank paper or
+//     a shadow nothing stands out. On images over 320 pixels a side the mask is taken after
 //     a 3×3 mean, which removes two thirds of the sensor noise. An image
 //     whose darkest strokes stand fewer than 16 levels above that floor is
 //     blank (ErrBlank).
@@ -322,7 +329,7 @@ type evenedPlane struct {
 	// sensor noise away, and with it the specks the noise would leave
 	// above the threshold. The ink's levels are e's.
 	m                *fplane
-	threshold, floor int // the ink threshold and the noise floor (inkThresholdOf of m)
+	threshold, floor int // the ink threshold (inkThresholdOf of m, and at least half the darkest strokes' level) and the noise floor
 	// score is how far the ink stands above the floor: the level of m's
 	// darkest minInkPixels, or 1/inkShare of its pixels if more (a digit's
 	// strokes, not noise's peaks), less the floor.
@@ -338,7 +345,9 @@ func evenPlane(g *image.Gray) evenedPlane {
 	}
 	lv := levelsOf(p.m)
 	p.threshold, p.floor = inkThresholdOf(lv)
-	p.score = lv.hist.top(max(minInkPixels, p.e.w*p.e.h/inkShare)) - p.floor
+	top := lv.hist.top(max(minInkPixels, p.e.w*p.e.h/inkShare))
+	p.score = top - p.floor
+	p.threshold = max(p.threshold, (top+1)/2)
 	return p
 }
 
@@ -374,11 +383,12 @@ const (
 )
 
 // lightOnDark reports whether an image is light ink on a dark background:
-// its background level, the median of an outer ring of pixels (the border
-// is background in any photo or scan of a digit, while the global mean
-// depends on how much ink there is), lies in the lower half of its tonal
-// range (between its 0.1% darkest and 0.1% brightest pixels), so that a
-// dim photo of grey paper still counts as paper.
+// its background level, the ringPaper quantile of an outer ring of pixels
+// (the border is background in any photo or scan of a digit, while the
+// global mean depends on how much ink there is; the lit part of a page
+// whose border is mostly in shadow still sets it), lies in the lower half
+// of its tonal range (between its 0.1% darkest and 0.1% brightest pixels),
+// so that a dim photo of grey paper still counts as paper.
 func lightOnDark(g *image.Gray) bool {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	var all, ring histogram
@@ -393,7 +403,7 @@ func lightOnDark(g *image.Gray) bool {
 		ring.add(row[:min(t, w)])
 		ring.add(row[max(t, w-t):])
 	}
-	bg := ring.quantile(0.5)
+	bg := ring.quantile(ringPaper)
 	lo, hi := all.quantile(tailFraction), all.quantile(1-tailFraction)
 	return !(2*bg > lo+hi || (2*bg == lo+hi && bg >= 128))
 }
