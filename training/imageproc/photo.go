@@ -22,7 +22,8 @@ const workMax = 640
 // Tuning of the photo steps; see the functions for the reasons.
 const (
 	closeFraction   = 0.16 // the paper is the image closed along lines this long either way (of its longer side)
-	closeHalfFrom   = 160  // ... computed at half size when the longer side is over twice this
+	closeHalfFrom   = 32   // ... computed at half size when the longer side is over twice this
+	smoothFrom      = 320  // the ink mask is taken after a 3×3 mean when the longer side is over this
 	inkSigmas       = 5    // ink must stand this many noise σ above the paper
 	minInkLevel     = 10   // ... and at least this many levels of 255 of relative darkening
 	lineLength      = 0.4  // a ruled line runs at least this fraction of the image's width (or height)

@@ -324,7 +324,7 @@ func Preprocess(img image.Image) (*Stages, error) {
 type evenedPlane struct {
 	e *fplane // the evened plane
 	// m is what the ink mask is taken from: e itself, or for an image
-	// larger than 2·closeHalfFrom, e smoothed by a 3×3 mean, which is
+	// larger than smoothFrom, e smoothed by a 3×3 mean, which is
 	// below what the frame resolves there and takes two thirds of the
 	// sensor noise away, and with it the specks the noise would leave
 	// above the threshold. The ink's levels are e's.
@@ -340,7 +340,7 @@ type evenedPlane struct {
 func evenPlane(g *image.Gray) evenedPlane {
 	p := evenedPlane{e: evened(g)}
 	p.m = p.e
-	if max(p.e.w, p.e.h) > 2*closeHalfFrom {
+	if max(p.e.w, p.e.h) > smoothFrom {
 		p.m = p.e.smoothed()
 	}
 	lv := levelsOf(p.m)
