@@ -587,8 +587,11 @@ func lineFamilies(m *bmask, vertical bool) []lineFamily {
 		// apart, each counted by its fullest bin.
 		var lengths []int
 		last := -maxLineWidth - 1
-		for b, c := range bins {
-			n := int(c)
+		for b := 1; b < len(bins)-1; b++ {
+			// A line drifting a pixel across the direction (perspective,
+			// the paper's curl) spreads over neighbouring bins; a line is
+			// no longer than the image.
+			n := min(along, int(bins[b-1]+bins[b]+bins[b+1]))
 			if n < need {
 				continue
 			}
@@ -626,22 +629,35 @@ func traceLines(m, lines *bmask, f lineFamily, vertical bool) {
 		}
 		return v*m.w + u
 	}
+	// inkNear returns where, within a pixel of the path at u, the line's
+	// ink is (the path itself first), or -1: a page's lines bend a little
+	// (perspective, the paper's curl) and drift across a straight path.
+	inkNear := func(u, v int) int {
+		for _, d := range [3]int{0, -1, 1} {
+			if vv := v + d; vv >= 0 && vv < across && m.pix[at(u, vv)] {
+				return vv
+			}
+		}
+		return -1
+	}
+	path := func(start, u int) int { return int(math.Round(float64(start) + slope*float64(u))) }
 	for start := lo; start < hi; start++ {
 		runStart, last := -1, -1
 		flush := func() {
-			if runStart >= 0 && last-runStart+1 >= need && thinRun(m, start, runStart, last, slope, at, across) {
+			if runStart >= 0 && last-runStart+1 >= need && thinRun(m, runStart, last, func(u int) int { return inkNear(u, path(start, u)) }, at, across) {
 				for u := runStart; u <= last; u++ {
-					v := int(math.Round(float64(start) + slope*float64(u)))
-					if v >= 0 && v < across && m.pix[at(u, v)] {
-						lines.pix[at(u, v)] = true
+					v := path(start, u)
+					for vv := max(0, v-1); vv <= min(across-1, v+1); vv++ {
+						if m.pix[at(u, vv)] {
+							lines.pix[at(u, vv)] = true
+						}
 					}
 				}
 			}
 			runStart, last = -1, -1
 		}
 		for u := range along {
-			v := int(math.Round(float64(start) + slope*float64(u)))
-			if v < 0 || v >= across || !m.pix[at(u, v)] {
+			if inkNear(u, path(start, u)) < 0 {
 				if last >= 0 && u-last > lineGap {
 					flush()
 				}
@@ -656,16 +672,17 @@ func traceLines(m, lines *bmask, f lineFamily, vertical bool) {
 	}
 }
 
-// thinRun reports whether a traced run of ink is a ruled line rather than
-// a path along a digit's strokes: over most of its length (lineThin) the
-// ink across it is at most maxLineWidth thick. A page's line is thin
-// except where strokes cross it; a path through a big digit written with
-// a thick pen, long enough to pass for a line, runs inside its strokes.
-func thinRun(m *bmask, start, from, to int, slope float64, at func(u, v int) int, across int) bool {
+// thinRun reports whether a traced run of ink, from u = from to to with
+// its ink at inkAt(u) (−1 for a gap), is a ruled line rather than a path
+// along a digit's strokes: over most of its length (lineThin) the ink
+// across it is at most maxLineWidth thick. A page's line is thin except
+// where strokes cross it; a path through a big digit written with a thick
+// pen, long enough to pass for a line, runs inside its strokes.
+func thinRun(m *bmask, from, to int, inkAt func(u int) int, at func(u, v int) int, across int) bool {
 	thin, n := 0, 0
 	for u := from; u <= to; u++ {
-		v := int(math.Round(float64(start) + slope*float64(u)))
-		if v < 0 || v >= across || !m.pix[at(u, v)] {
+		v := inkAt(u)
+		if v < 0 {
 			continue
 		}
 		n++
@@ -951,13 +968,29 @@ func strokeOf(m *bmask) (width, size float64) {
 
 // restroke grows the strokes of a digit's ink, whose chosen marks are
 // digit, by a grey-level maximum over a square to mnistStroke of the
-// digit's size when they are narrower than thinStroke of it. It returns
+// digit's size (but to at most seven times their width) when they are
+// narrower than thinStroke of it. It returns
 // the strokes' width as written, as a share of the size, and by how many
 // pixels a side they were grown. Broad strokes are left as they are:
 // thinning them by a minimum was measured to lose more digits (loops
 // close up) than it saved.
 func restroke(ink *image.Gray, digit *bmask) (stroke float64, by int) {
-	width, size := strokeOf(digit)
+	// Measured on the largest mark, the digit's body: a remnant of a line
+	// kept beside it would make the strokes look far finer than they are.
+	var main *component
+	for _, c := range components(digit) {
+		if main == nil || c.area > main.area {
+			main = c
+		}
+	}
+	if main == nil {
+		return 0, 0
+	}
+	body := newBmask(digit.w, digit.h)
+	for _, p := range main.pixels {
+		body.pix[p] = true
+	}
+	width, size := strokeOf(body)
 	if size == 0 {
 		return 0, 0
 	}
@@ -965,7 +998,9 @@ func restroke(ink *image.Gray, digit *bmask) (stroke float64, by int) {
 	if stroke >= thinStroke {
 		return stroke, 0
 	}
-	by = int(math.Round((mnistStroke*size - width) / 2))
+	// At most to seven times as wide: a stroke measured far finer than
+	// any pen is something else.
+	by = min(int(math.Round(3*width)), int(math.Round((mnistStroke*size-width)/2)))
 	if by <= 0 {
 		return stroke, 0
 	}

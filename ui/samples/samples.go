@@ -100,8 +100,8 @@ func DrawThree(p interface {
 }
 
 // NotebookPhoto is a phone photo of a handwritten 3 from MNIST's test set
-// in pencil on a ruled notebook page, tilted, with a shadow across it:
-// what people drop on the window first.
+// in pale blue ink on a ruled notebook page, tilted, with a shadow across
+// it: what people drop on the window first.
 func NotebookPhoto() (image.Image, error) {
 	ds, err := dataset.LoadMNIST([]string{"3", "5", "8"})
 	if err != nil {
@@ -110,14 +110,14 @@ func NotebookPhoto() (image.Image, error) {
 	c := photoset.Condition{
 		Name:     "notebook",
 		Lines:    []photoset.Lines{photoset.Ruled},
-		Inks:     []photoset.Ink{photoset.Pencil},
-		Contrast: photoset.Range{Min: 0.3, Max: 0.4},
+		Inks:     []photoset.Ink{photoset.Blue},
+		Contrast: photoset.Range{Min: 0.25, Max: 0.35},
 		Rotate:   photoset.Range{Min: 5, Max: 10},
 		Shadow:   photoset.Range{Min: 0.3, Max: 0.4},
 		Tilt:     photoset.Range{Min: 0.03, Max: 0.05},
 		Noise:    photoset.Range{Min: 2, Max: 3},
 	}
-	set, err := photoset.Set(ds.Test, c, 1, 1, photoset.Width, photoset.Height)
+	set, err := photoset.Set(ds.Test, c, 1, 3, photoset.Width, photoset.Height)
 	if err != nil {
 		return nil, err
 	}
