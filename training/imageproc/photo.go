@@ -306,16 +306,13 @@ func paperOf(g *image.Gray, s, r int) *fplane {
 }
 
 // closeAlong closes p (a maximum, then a minimum) along the lines of
-// direction (dx, dy), dy ≥ 0, over r steps either way. Each line is
-// extended by 2r steps at both ends with its end values first: light that
-// fades towards an edge, as in a vignette, then reads as fading on (a
-// monotone ramp, which a closing gives back exactly), not as a dark valley
-// at the edge to be filled in.
+// direction (dx, dy), dy ≥ 0, over r steps either way, each line as if it
+// went on beyond its ends with its end values (see closeLine).
 func (p *fplane) closeAlong(dx, dy, r int) {
-	n := max(p.w, p.h) + 4*r
+	n := max(p.w, p.h)
 	line, out := make([]float32, n), make([]float32, n)
 	buf := make([]float32, 3*(n+2*r))
-	idx := make([]int, max(p.w, p.h))
+	idx := make([]int, n)
 	for y := range p.h {
 		for x := range p.w {
 			// Start where the line enters the plane.
@@ -325,18 +322,44 @@ func (p *fplane) closeAlong(dx, dy, r int) {
 			k := 0
 			for xx, yy := x, y; xx >= 0 && xx < p.w && yy < p.h; xx, yy = xx+dx, yy+dy {
 				idx[k] = yy*p.w + xx
-				line[2*r+k] = p.pix[idx[k]]
+				line[k] = p.pix[idx[k]]
 				k++
 			}
-			m := k + 4*r
-			for j := range 2 * r {
-				line[j], line[m-1-j] = line[2*r], line[2*r+k-1]
-			}
-			maxFilter(out[:m], line[:m], buf, r)
-			minFilter(line[:m], out[:m], buf, r)
+			closeLine(out[:k], line[:k], buf, r)
 			for j, i := range idx[:k] {
-				p.pix[i] = line[2*r+j]
+				p.pix[i] = out[j]
 			}
+		}
+	}
+}
+
+// closeLine sets dst to the closing of src over r either way, src taken as
+// going on beyond its ends with its end values: light that fades towards
+// an edge, as in a vignette, then reads as fading on (a monotone ramp,
+// which a closing gives back exactly), not as a dark valley at the edge
+// to be filled in. That is the closing with windows cut at the ends,
+// except within r of an end, where the windows beyond it bring in the
+// running maximum from the end: max(src[0..i]) near the start.
+func closeLine(dst, src, buf []float32, r int) {
+	n := len(src)
+	maxFilter(dst, src, buf, r)
+	minFilter(dst, dst, buf, r)
+	run := src[0]
+	for i := range min(r, n) {
+		if src[i] > run {
+			run = src[i]
+		}
+		if run < dst[i] {
+			dst[i] = run
+		}
+	}
+	run = src[n-1]
+	for i := n - 1; i >= max(0, n-r); i-- {
+		if src[i] > run {
+			run = src[i]
+		}
+		if run < dst[i] {
+			dst[i] = run
 		}
 	}
 }
@@ -544,11 +567,12 @@ type lineFamily struct {
 
 // lineFamilies returns the directions in which the mask has ruled or
 // squared lines: those whose projection puts at least lineLength of the
-// image's width (height) of ink into each of two or more separate bins,
-// tried every half degree up to lineMaxAngle (a page has many parallel
-// lines; a digit has at most one long straight stroke, the stem of a 1
-// or a 4). Neighbouring directions are all returned: perspective makes a
-// page's lines converge.
+// image's width (height) of ink into each of two or more separate bins
+// (give or take a pixel), tried every half degree (on a small image,
+// every few) up to lineMaxAngle (a page has many parallel lines; a digit
+// has at most one long straight stroke, the stem of a 1 or a 4).
+// Neighbouring directions are all returned: perspective makes a page's
+// lines converge.
 func lineFamilies(m *bmask, vertical bool) []lineFamily {
 	along, across := m.w, m.h
 	if vertical {
@@ -573,8 +597,14 @@ func lineFamilies(m *bmask, vertical bool) []lineFamily {
 	var found []lineFamily
 	bins := make([]int32, across+2*along+2)
 	shift := make([]int32, along) // where the line through (u, 0) is at u=0, offset by along
-	for a := -lineMaxAngle * 2; a <= lineMaxAngle*2; a++ {
-		deg := float64(a) / 2
+	// Directions a step apart such that a line between two of them drifts
+	// at most a pixel and a half from either over the image, which the
+	// bins' tolerance of a pixel absorbs: half a degree at 640 pixels,
+	// two at 96.
+	step := min(2, max(0.5, 2*math.Atan(1.5/float64(along))*180/math.Pi))
+	steps := int(math.Ceil(lineMaxAngle / step))
+	for a := -steps; a <= steps; a++ {
+		deg := float64(a) * lineMaxAngle / float64(steps)
 		slope := math.Tan(deg * math.Pi / 180)
 		for u := range shift {
 			shift[u] = int32(math.Round(-slope*float64(u))) + int32(along)

@@ -178,3 +178,42 @@ func TestFineStrokesThickened(t *testing.T) {
 		t.Errorf("the fine-pen 4 is %.1f levels a pixel from the normal one, want ≤ 6\nfine:\n%s\nnormal:\n%s", d, ascii(fine.Frame), ascii(normal.Frame))
 	}
 }
+
+// TestCloseLine checks the one-dimensional closing against its definition:
+// a maximum then a minimum over r either way, of the line extended far
+// beyond its ends with its end values.
+func TestCloseLine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 5, 17, 64} {
+		for _, r := range []int{1, 2, 3, 8, 40} {
+			src := make([]float32, n)
+			for i := range src {
+				src[i] = float32(rng.IntN(50))
+			}
+			pad := 3 * r
+			ext := make([]float32, n+2*pad)
+			for i := range ext {
+				ext[i] = src[min(n-1, max(0, i-pad))]
+			}
+			window := func(v []float32, i int, pick func(a, b float32) float32) float32 {
+				m := v[i]
+				for j := max(0, i-r); j <= min(len(v)-1, i+r); j++ {
+					m = pick(m, v[j])
+				}
+				return m
+			}
+			maxed := make([]float32, len(ext))
+			for i := range ext {
+				maxed[i] = window(ext, i, func(a, b float32) float32 { return max(a, b) })
+			}
+			got := make([]float32, n)
+			closeLine(got, src, make([]float32, 3*(n+2*r)), r)
+			for i := range n {
+				want := window(maxed, i+pad, func(a, b float32) float32 { return min(a, b) })
+				if got[i] != want {
+					t.Fatalf("n=%d r=%d: closing at %d = %g, want %g (line %v)", n, r, i, got[i], want, src)
+				}
+			}
+		}
+	}
+}
