@@ -1,6 +1,7 @@
 package imageproc
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"math"
@@ -139,11 +140,17 @@ func TestLinesRemovedStrokesKept(t *testing.T) {
 }
 
 // TestCleanInputsUnchanged checks that what was read well before still is:
-// an MNIST frame passes through bit for bit, and white-on-black and
+// an MNIST frame saved as PNG passes through bit for bit (so predict gives
+// exactly the probabilities of the digit read from the IDX file), and white-on-black and
 // dark-on-light digits on plain paper give the same frame.
 func TestCleanInputsUnchanged(t *testing.T) {
 	for i, img := range mnist(t, 200) {
-		st, err := Preprocess(img)
+		// As predict and the window read it: a PNG file, decoded.
+		decoded, err := Decode(bytes.NewReader(encode(t, img, "png")))
+		if err != nil {
+			t.Fatalf("MNIST test image %d as PNG: %v", i, err)
+		}
+		st, err := Preprocess(decoded)
 		if err != nil {
 			t.Fatalf("MNIST test image %d: %v", i, err)
 		}
