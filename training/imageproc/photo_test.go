@@ -141,8 +141,9 @@ func TestLinesRemovedStrokesKept(t *testing.T) {
 
 // TestCleanInputsUnchanged checks that what was read well before still is:
 // an MNIST frame saved as PNG passes through bit for bit (so predict gives
-// exactly the probabilities of the digit read from the IDX file), and white-on-black and
-// dark-on-light digits on plain paper give the same frame.
+// exactly the probabilities of the digit read from the IDX file), and
+// white-on-black and dark-on-light digits on plain paper give the same
+// frame.
 func TestCleanInputsUnchanged(t *testing.T) {
 	for i, img := range mnist(t, 200) {
 		// As predict and the window read it: a PNG file, decoded.
