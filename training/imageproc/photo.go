@@ -1007,6 +1007,13 @@ func strokeOf(m *bmask) (width, size float64) {
 func restroke(ink *image.Gray, digit *bmask) (stroke float64, by int) {
 	// Measured on the largest mark, the digit's body: a remnant of a line
 	// kept beside it would make the strokes look far finer than they are.
+	// The other marks kept beside it are finer (a line's remnant) or as
+	// broad (a 5's bar) and widen the box, so when all of them together
+	// measure broad enough, the body is taken to as well, without
+	// labelling the marks: most digits end here.
+	if w, size := strokeOf(digit); size > 0 && w/size >= thinStroke {
+		return w / size, 0
+	}
 	var main *component
 	for _, c := range components(digit) {
 		if main == nil || c.area > main.area {
