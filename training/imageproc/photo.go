@@ -237,20 +237,7 @@ func (lv *evenLevels) noise() (median, sigma float64) {
 		signed[255-k] = lv.lighter[k]
 		signed[255] -= lv.lighter[k]
 	}
-	quantile := func(h []int, q float64) int {
-		n := 0
-		for _, c := range h {
-			n += c
-		}
-		seen := 0
-		for v, c := range h {
-			if seen += c; float64(seen) > q*float64(n) {
-				return v
-			}
-		}
-		return 0
-	}
-	med := quantile(signed[:], 0.5)
+	med := quantileOf(signed[:], 0.5)
 	var dev [511]int
 	for v, c := range signed {
 		d := v - med
@@ -259,7 +246,7 @@ func (lv *evenLevels) noise() (median, sigma float64) {
 		}
 		dev[d] += c
 	}
-	return float64(med - 255), 1.4826 * float64(quantile(dev[:], 0.5))
+	return float64(med - 255), 1.4826 * float64(quantileOf(dev[:], 0.5))
 }
 
 // paperOf returns the paper's brightness under a plane whose ink is dark,

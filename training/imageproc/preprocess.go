@@ -489,20 +489,24 @@ func (h *histogram) add(pix []uint8) {
 
 // quantile returns the lowest level at or below which more than q of the
 // pixels lie (the lower median for q = 0.5); 0 for an empty histogram.
-func (h *histogram) quantile(q float64) int {
+func (h *histogram) quantile(q float64) int { return quantileOf(h[:], q) }
+
+// quantileOf returns the lowest index at or below which more than q of
+// the counts lie; the last index if none (0 for no counts at all).
+func quantileOf(counts []int, q float64) int {
 	n := 0
-	for _, c := range h {
+	for _, c := range counts {
 		n += c
 	}
 	target := q * float64(n)
 	seen := 0
-	for v, c := range h {
+	for v, c := range counts {
 		seen += c
 		if float64(seen) > target {
 			return v
 		}
 	}
-	return 255
+	return len(counts) - 1
 }
 
 // top returns the highest level that at least n pixels reach.
@@ -511,37 +515,6 @@ func (h *histogram) top(n int) int {
 	for v := 255; v >= 0; v-- {
 		seen += h[v]
 		if seen >= n {
-			return v
-		}
-	}
-	return 0
-}
-
-// mad returns the median absolute deviation of the levels from m.
-func (h *histogram) mad(m int) int {
-	var dev histogram
-	for v, c := range h {
-		d := v - m
-		if d < 0 {
-			d = -d
-		}
-		dev[d] += c
-	}
-	return dev.quantile(0.5)
-}
-
-func (h *histogram) min() int {
-	for v, c := range h {
-		if c > 0 {
-			return v
-		}
-	}
-	return 0
-}
-
-func (h *histogram) max() int {
-	for v := 255; v >= 0; v-- {
-		if h[v] > 0 {
 			return v
 		}
 	}
