@@ -314,7 +314,7 @@ func preprocess(path string) (frame []uint8, err error) {
 			frame, err = nil, fmt.Errorf("the image decoder failed: %v", p)
 		}
 	}()
-	st, err := imageproc.PreprocessFile(path)
+	st, err := imageproc.FrameFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -339,3 +339,21 @@ func TestLoadFolderPathErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkLoadFolder loads a folder of 300 small scans (48×48, PNG and
+// JPEG), as a user's own training set: the time per image is reported.
+func BenchmarkLoadFolder(b *testing.B) {
+	dir := b.TempDir()
+	imageDir(b, dir, 100, threeShapes)
+	b.ResetTimer()
+	for b.Loop() {
+		ds, err := LoadFolder(dir, nil, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := ds.Train.Len() + ds.Test.Len(); n != 300 {
+			b.Fatalf("loaded %d images, want 300", n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/300, "ns/image")
+}

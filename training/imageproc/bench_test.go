@@ -72,6 +72,15 @@ func BenchmarkPreprocess(b *testing.B) {
 				}
 			}
 		})
+		// As a training folder loads it: the frame alone.
+		b.Run(fmt.Sprintf("%dx%d-gray-dark-on-light-frame", size, size), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Frame(small); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 	b.Run("640x480-jpeg-file-bytes", func(b *testing.B) {
 		// Decode + Preprocess, as for a dropped file.

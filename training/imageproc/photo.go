@@ -22,7 +22,7 @@ const workMax = 640
 // Tuning of the photo steps; see the functions for the reasons.
 const (
 	closeFraction   = 0.16 // the paper is the image closed along lines this long either way (of its longer side)
-	closeHalfFrom   = 32   // ... computed at half size when the longer side is over twice this
+	closeHalfFrom   = 16   // ... computed at half size when the longer side is over twice this
 	smoothFrom      = 320  // the ink mask is taken after a 3×3 mean when the longer side is over this
 	inkSigmas       = 5    // ink must stand this many noise σ above the paper
 	minInkLevel     = 10   // ... and at least this many levels of 255 of relative darkening
@@ -274,32 +274,46 @@ func paperOf(g *image.Gray, s, r int) *fplane {
 	// Closings along lines in four directions (a diagonal's r steps are as
 	// long as the others' r); the paper is the second highest of the four
 	// at each pixel.
-	var closed [4]*fplane
 	rd := max(1, int(math.Round(float64(r)/math.Sqrt2)))
+	c := newFplane(bg.w, bg.h)
+	hi1, hi2 := make([]float32, len(bg.pix)), make([]float32, len(bg.pix)) // the highest and second highest so far
+	buf := newCloseBuf(max(bg.w, bg.h), r)
 	for k, d := range [4][3]int{{1, 0, r}, {0, 1, r}, {1, 1, rd}, {-1, 1, rd}} {
-		c := &fplane{w: bg.w, h: bg.h, pix: slices.Clone(bg.pix)}
-		c.closeAlong(d[0], d[1], d[2])
-		closed[k] = c
+		copy(c.pix, bg.pix)
+		c.closeAlong(d[0], d[1], d[2], buf)
+		if k == 0 {
+			copy(hi1, c.pix)
+			continue
+		}
+		for i, v := range c.pix {
+			switch {
+			case k == 1:
+				hi1[i], hi2[i] = max(hi1[i], v), min(hi1[i], v)
+			case v > hi1[i]:
+				hi1[i], hi2[i] = v, hi1[i]
+			case v > hi2[i]:
+				hi2[i] = v
+			}
+		}
 	}
-	for i := range bg.pix {
-		a, b, c, d := closed[0].pix[i], closed[1].pix[i], closed[2].pix[i], closed[3].pix[i]
-		// The second highest of four: of the pairs' higher values the
-		// lower, or of their lower values the higher, whichever is more.
-		hi1, lo1 := max(a, b), min(a, b)
-		hi2, lo2 := max(c, d), min(c, d)
-		bg.pix[i] = max(min(hi1, hi2), max(lo1, lo2))
-	}
+	copy(bg.pix, hi2)
 	return bg
 }
 
 // closeAlong closes p (a maximum, then a minimum) along the lines of
 // direction (dx, dy), dy ≥ 0, over r steps either way, each line as if it
 // went on beyond its ends with its end values (see closeLine).
-func (p *fplane) closeAlong(dx, dy, r int) {
-	n := max(p.w, p.h)
-	line, out := make([]float32, n), make([]float32, n)
-	buf := make([]float32, 3*(n+2*r))
-	idx := make([]int, n)
+func (p *fplane) closeAlong(dx, dy, r int, b *closeBuf) {
+	line, out, buf, idx := b.line, b.out, b.buf, b.idx
+	if dy == 0 {
+		// Rows are lines already.
+		for y := range p.h {
+			row := p.pix[y*p.w:][:p.w]
+			closeLine(out[:p.w], row, buf, r)
+			copy(row, out[:p.w])
+		}
+		return
+	}
 	for y := range p.h {
 		for x := range p.w {
 			// Start where the line enters the plane.
@@ -308,7 +322,7 @@ func (p *fplane) closeAlong(dx, dy, r int) {
 			}
 			k := 0
 			for xx, yy := x, y; xx >= 0 && xx < p.w && yy < p.h; xx, yy = xx+dx, yy+dy {
-				idx[k] = yy*p.w + xx
+				idx[k] = int32(yy*p.w + xx)
 				line[k] = p.pix[idx[k]]
 				k++
 			}
@@ -318,6 +332,17 @@ func (p *fplane) closeAlong(dx, dy, r int) {
 			}
 		}
 	}
+}
+
+// closeBuf is the scratch space of closeAlong for lines of up to n values
+// closed over up to r either way.
+type closeBuf struct {
+	line, out, buf []float32
+	idx            []int32
+}
+
+func newCloseBuf(n, r int) *closeBuf {
+	return &closeBuf{line: make([]float32, n), out: make([]float32, n), buf: make([]float32, 3*(n+2*r)), idx: make([]int32, n)}
 }
 
 // closeLine sets dst to the closing of src over r either way, src taken as
@@ -500,8 +525,13 @@ func maskOf(e *fplane, level int) *bmask {
 // lines), so that only the few directions that hold lines are traced.
 func removeLines(m *bmask) (cleaned, lines *bmask) {
 	lines = newBmask(m.w, m.h)
+	xs, ys := inkAt(m)
 	for _, vertical := range []bool{false, true} {
-		for _, f := range lineFamilies(m, vertical) {
+		us, vs := xs, ys
+		if vertical {
+			us, vs = ys, xs
+		}
+		for _, f := range lineFamilies(m, us, vs, vertical) {
 			traceLines(m, lines, f, vertical)
 		}
 	}
@@ -545,6 +575,25 @@ func crossed(m *bmask, x, y, dx, dy int) bool {
 	return side(-1) && side(1)
 }
 
+// inkAt returns the coordinates of a mask's ink.
+func inkAt(m *bmask) (xs, ys []int32) {
+	n := 0
+	for _, on := range m.pix {
+		if on {
+			n++
+		}
+	}
+	xs, ys = make([]int32, 0, n), make([]int32, 0, n)
+	for y := range m.h {
+		for x, on := range m.pix[y*m.w:][:m.w] {
+			if on {
+				xs, ys = append(xs, int32(x)), append(ys, int32(y))
+			}
+		}
+	}
+	return xs, ys
+}
+
 // lineFamily is a direction in which a page has lines, in degrees from
 // horizontal (or from vertical), and their typical length in pixels.
 type lineFamily struct {
@@ -559,25 +608,14 @@ type lineFamily struct {
 // every few) up to lineMaxAngle (a page has many parallel lines; a digit
 // has at most one long straight stroke, the stem of a 1 or a 4).
 // Neighbouring directions are all returned: perspective makes a page's
-// lines converge.
-func lineFamilies(m *bmask, vertical bool) []lineFamily {
+// lines converge. us and vs are the ink's coordinates along and across
+// the lines sought.
+func lineFamilies(m *bmask, us, vs []int32, vertical bool) []lineFamily {
 	along, across := m.w, m.h
 	if vertical {
 		along, across = m.h, m.w
 	}
 	need := int(lineLength * float64(along))
-	// The ink's coordinates, along and across the lines sought.
-	var us, vs []int32
-	for i, on := range m.pix {
-		if !on {
-			continue
-		}
-		u, v := i%m.w, i/m.w
-		if vertical {
-			u, v = v, u
-		}
-		us, vs = append(us, int32(u)), append(vs, int32(v))
-	}
 	if len(us) < 2*need {
 		return nil
 	}
@@ -721,50 +759,49 @@ func thinRun(m *bmask, from, to int, inkAt func(u int) int, at func(u, v int) in
 type component struct {
 	area   int
 	box    image.Rectangle
-	border bool // touches the image's edge
-	pixels []int
+	border bool    // touches the image's edge
+	pixels []int32 // their indices
 }
 
-// components labels the 8-connected components of a mask.
+// components labels the 8-connected components of a mask. Their pixels
+// share one slice, filled breadth first: it is the queue of the search.
 func components(m *bmask) []*component {
-	label := make([]int32, len(m.pix))
-	for i := range label {
-		label[i] = -1
+	n := 0
+	for _, v := range m.pix {
+		if v {
+			n++
+		}
 	}
+	order := make([]int32, 0, n)
+	seen := make([]bool, len(m.pix))
 	var out []*component
-	stack := make([]int, 0, 1024)
 	for i, v := range m.pix {
-		if !v || label[i] >= 0 {
+		if !v || seen[i] {
 			continue
 		}
-		c := &component{box: image.Rectangle{Min: image.Pt(m.w, m.h)}}
-		id := int32(len(out))
-		label[i] = id
-		stack = append(stack[:0], i)
-		for len(stack) > 0 {
-			p := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
+		seen[i] = true
+		start := len(order)
+		order = append(order, int32(i))
+		x0, y0, x1, y1 := m.w, m.h, -1, -1
+		border := false
+		for head := start; head < len(order); head++ {
+			p := int(order[head])
 			x, y := p%m.w, p/m.w
-			c.pixels = append(c.pixels, p)
-			c.box = c.box.Union(image.Rect(x, y, x+1, y+1))
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
 			if x == 0 || y == 0 || x == m.w-1 || y == m.h-1 {
-				c.border = true
+				border = true
 			}
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					xx, yy := x+dx, y+dy
-					if xx < 0 || yy < 0 || xx >= m.w || yy >= m.h {
-						continue
-					}
-					if q := yy*m.w + xx; m.pix[q] && label[q] < 0 {
-						label[q] = id
-						stack = append(stack, q)
+			for yy := max(0, y-1); yy <= min(m.h-1, y+1); yy++ {
+				for xx := max(0, x-1); xx <= min(m.w-1, x+1); xx++ {
+					if q := yy*m.w + xx; m.pix[q] && !seen[q] {
+						seen[q] = true
+						order = append(order, int32(q))
 					}
 				}
 			}
 		}
-		c.area = len(c.pixels)
-		out = append(out, c)
+		px := order[start:len(order):len(order)]
+		out = append(out, &component{area: len(px), box: image.Rect(x0, y0, x1+1, y1+1), border: border, pixels: px})
 	}
 	return out
 }

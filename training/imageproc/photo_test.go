@@ -225,3 +225,42 @@ func TestCloseLine(t *testing.T) {
 		}
 	}
 }
+
+// TestFrameIsPreprocess: a training folder's images (Frame) come out as the
+// same image dropped on the window or given to predict (Preprocess), and
+// fail the same way.
+func TestFrameIsPreprocess(t *testing.T) {
+	blank := image.NewGray(image.Rect(0, 0, 48, 48))
+	for i := range blank.Pix {
+		blank.Pix[i] = 200
+	}
+	tests := []struct {
+		name string
+		img  image.Image
+	}{
+		{"ruled page in a shadow", page(four, 320, 240, image.Rect(120, 60, 200, 180), 6, 24, false, white, blackInk, ruleBlue, shadow, 3, 1)},
+		{"48×48 scan", digit(four, 48, 48, image.Rect(8, 6, 40, 42), 4, 20, 230)},
+		{"28×28 dark on light", digit(four, 28, 28, image.Rect(5, 4, 23, 24), 2.5, 20, 230)},
+		{"blank", blank},
+	}
+	for _, tt := range tests {
+		want, wantErr := Preprocess(tt.img)
+		if (wantErr != nil) != (tt.name == "blank") {
+			t.Errorf("%s: Preprocess error %v", tt.name, wantErr)
+		}
+		got, err := Frame(tt.img)
+		if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+			t.Errorf("%s: Frame error %v, Preprocess error %v", tt.name, err, wantErr)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if !bytes.Equal(got.Frame.Pix, want.Frame.Pix) {
+			t.Errorf("%s: Frame's frame differs from Preprocess's", tt.name)
+		}
+		if got.Evened != nil || got.Mask != nil || got.Lines != nil || got.Digit != nil {
+			t.Errorf("%s: Frame drew the photo stages' pictures", tt.name)
+		}
+	}
+}
