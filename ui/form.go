@@ -64,8 +64,8 @@ type experimentForm struct {
 	epochs      *field
 	weightDecay *field
 
-	flip, rotateOn, shiftOn, noiseOn *widget.Check
-	rotate, shift, noise             *field
+	flip, rotateOn, shiftOn, penOn, noiseOn *widget.Check
+	rotate, shift, pen, noise               *field
 
 	settingSlider bool // the slider is being moved to match the entry
 	content       fyne.CanvasObject
@@ -130,6 +130,8 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 	f.rotate = numberField(k, "15", false, func(c *training.Config, v float64) { c.Augment.Rotate = v }, edit)
 	f.shiftOn = widget.NewCheck("Shift ± pixels", func(bool) { f.updateAugment(); edit() })
 	f.shift = numberField(k, "2", true, func(c *training.Config, v float64) { c.Augment.Shift = int(v) }, edit)
+	f.penOn = widget.NewCheck("Pen width ± pixels a side", func(bool) { f.updateAugment(); edit() })
+	f.pen = numberField(k, "0.5", false, func(c *training.Config, v float64) { c.Augment.Pen = v }, edit)
 	f.noiseOn = widget.NewCheck("Gaussian noise σ", func(bool) { f.updateAugment(); edit() })
 	f.noise = numberField(k, "0.1", false, func(c *training.Config, v float64) { c.Augment.Noise = v }, edit)
 
@@ -168,6 +170,7 @@ func (f *experimentForm) build() fyne.CanvasObject {
 		f.flip,
 		container.NewGridWithColumns(2, f.rotateOn, container.NewVBox(f.rotate, hintFor("", f.rotate))),
 		container.NewGridWithColumns(2, f.shiftOn, container.NewVBox(f.shift, hintFor("", f.shift))),
+		container.NewGridWithColumns(2, f.penOn, container.NewVBox(f.pen, hintFor("", f.pen))),
 		container.NewGridWithColumns(2, f.noiseOn, container.NewVBox(f.noise, hintFor("", f.noise))),
 	)
 	preview := &widget.Button{Text: "Preview augmented samples", Icon: theme.VisibilityIcon(), OnTapped: func() { f.hooks.preview() }}
@@ -221,7 +224,7 @@ func (f *experimentForm) updateAugment() {
 	for _, p := range []struct {
 		on *widget.Check
 		v  *field
-	}{{f.rotateOn, f.rotate}, {f.shiftOn, f.shift}, {f.noiseOn, f.noise}} {
+	}{{f.rotateOn, f.rotate}, {f.shiftOn, f.shift}, {f.penOn, f.pen}, {f.noiseOn, f.noise}} {
 		if p.on.Checked {
 			p.v.Enable()
 		} else {
@@ -358,12 +361,16 @@ func (f *experimentForm) set(cfg training.Config) {
 	f.flip.SetChecked(a.Flip)
 	f.rotateOn.SetChecked(a.Rotate > 0)
 	f.shiftOn.SetChecked(a.Shift > 0)
+	f.penOn.SetChecked(a.Pen > 0)
 	f.noiseOn.SetChecked(a.Noise > 0)
 	if a.Rotate > 0 {
 		f.rotate.SetText(formatFloat(a.Rotate))
 	}
 	if a.Shift > 0 {
 		f.shift.SetText(strconv.Itoa(a.Shift))
+	}
+	if a.Pen > 0 {
+		f.pen.SetText(formatFloat(a.Pen))
 	}
 	if a.Noise > 0 {
 		f.noise.SetText(formatFloat(a.Noise))
@@ -444,6 +451,11 @@ func (f *experimentForm) config() (training.Config, error) {
 	}
 	if f.shiftOn.Checked {
 		if err := whole("shift", f.shift, &cfg.Augment.Shift); err != nil {
+			return cfg, err
+		}
+	}
+	if f.penOn.Checked {
+		if err := num("pen width", f.pen, &cfg.Augment.Pen); err != nil {
 			return cfg, err
 		}
 	}

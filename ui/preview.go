@@ -50,7 +50,7 @@ func (w *Workbench) previewAugment() {
 			}
 			text := "Top row: training images. Below: three random draws of the augmentation " + cfg.Augment.String() + "."
 			if !cfg.Augment.Enabled() {
-				text = "No augmentation is on: every draw is the original. Tick flip, rotate, shift or noise to see their effect."
+				text = "No augmentation is on: every draw is the original. Tick flip, rotate, shift, pen width or noise to see their effect."
 			}
 			label := widget.NewLabel(text)
 			label.Wrapping = fyne.TextWrapWord

@@ -141,6 +141,8 @@ func TestSettingsPersistAndReset(t *testing.T) {
 		wb.form.lr.SetText("0.01")
 		wb.form.optimizer.SetSelected("nesterov")
 		wb.form.layers.add()
+		wb.form.penOn.SetChecked(true)
+		wb.form.pen.SetText("0.75")
 	})
 	wb.Close()
 
@@ -150,8 +152,9 @@ func TestSettingsPersistAndReset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.LR != 0.01 || cfg.Optimizer != "nesterov" || len(cfg.Hidden) != 3 {
-			t.Errorf("settings after reopening: lr %g optimizer %s layers %d; want 0.01 nesterov 3", cfg.LR, cfg.Optimizer, len(cfg.Hidden))
+		if cfg.LR != 0.01 || cfg.Optimizer != "nesterov" || len(cfg.Hidden) != 3 || cfg.Augment.Pen != 0.75 {
+			t.Errorf("settings after reopening: lr %g optimizer %s layers %d augment %s; want 0.01 nesterov 3 pen=0.75",
+				cfg.LR, cfg.Optimizer, len(cfg.Hidden), cfg.Augment)
 		}
 		wb2.form.set(training.DefaultConfig())
 		cfg, _ = wb2.form.config()

@@ -47,7 +47,7 @@ func runTrain(env Env, args []string) int {
 	fs.IntVar(&f.batch, "batch", d.Batch, "batch size")
 	fs.IntVar(&f.epochs, "epochs", d.Epochs, "epochs")
 	fs.Float64Var(&f.weightDecay, "weight-decay", d.WeightDecay, "weight decay (L2; decoupled for adamw)")
-	fs.StringVar(&f.augment, "augment", "none", "training augmentation: none, or a comma list of flip, rotate=DEG, shift=PX, noise=SIGMA")
+	fs.StringVar(&f.augment, "augment", "none", "training augmentation: none, or a comma list of flip, rotate=DEG, shift=PX, pen=PX, noise=SIGMA")
 	fs.Float64Var(&f.valSplit, "val-split", d.ValSplit, "fraction of the training data held out for validation")
 	fs.Uint64Var(&f.seed, "seed", d.Seed, "random seed: the same seed and settings give the same run, bit for bit")
 	fs.IntVar(&f.limit, "limit", 0, "use at most N training samples (0: all)")

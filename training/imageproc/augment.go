@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Augment describes the random augmentation applied to training images on the fly.
@@ -16,17 +17,25 @@ type Augment struct {
 	Flip   bool    // horizontal flip with probability 0.5
 	Rotate float64 // random rotation, uniform in ±Rotate degrees, about the frame centre
 	Shift  int     // random translation, uniform integer in ±Shift pixels along each axis independently
-	Noise  float64 // additive Gaussian noise with this σ, in [0,1] pixel units, result clamped to [0,1]
+	// Pen widens or narrows the strokes as a thicker or finer pen would:
+	// each edge of a stroke moves out or in by a distance uniform in
+	// ±Pen pixels (see Apply).
+	Pen   float64
+	Noise float64 // additive Gaussian noise with this σ, in [0,1] pixel units, result clamped to [0,1]
 }
+
+// MaxPen is the largest Pen: two pixels a side thins most of MNIST's
+// strokes away, or doubles them.
+const MaxPen = 2
 
 // Enabled reports whether a changes frames at all.
 func (a Augment) Enabled() bool {
-	return a.Flip || a.Rotate != 0 || a.Shift != 0 || a.Noise != 0
+	return a.Flip || a.Rotate != 0 || a.Shift != 0 || a.Pen != 0 || a.Noise != 0
 }
 
 // Validate checks that Rotate is in [0,180] degrees, Shift in [0,Size/2]
-// pixels and Noise in [0,1], none of them NaN, and reports every field that
-// is not.
+// pixels, Pen in [0,MaxPen] pixels and Noise in [0,1], none of them NaN,
+// and reports every field that is not.
 func (a Augment) Validate() error {
 	var errs []error
 	if !(a.Rotate >= 0 && a.Rotate <= 180) {
@@ -35,6 +44,9 @@ func (a Augment) Validate() error {
 	if a.Shift < 0 || a.Shift > Size/2 {
 		errs = append(errs, fmt.Errorf("shift must be between 0 and %d pixels (got %d)", Size/2, a.Shift))
 	}
+	if !(a.Pen >= 0 && a.Pen <= MaxPen) {
+		errs = append(errs, fmt.Errorf("pen must be between 0 and %d pixels (got %v)", MaxPen, a.Pen))
+	}
 	if !(a.Noise >= 0 && a.Noise <= 1) {
 		errs = append(errs, fmt.Errorf("noise must be between 0 and 1 (got %v)", a.Noise))
 	}
@@ -42,8 +54,8 @@ func (a Augment) Validate() error {
 }
 
 // String returns a in the CLI's syntax that ParseAugment reads: "none", or
-// the enabled augmentations in the order flip, rotate, shift, noise, such as
-// "flip,rotate=15,shift=2,noise=0.1".
+// the enabled augmentations in the order flip, rotate, shift, pen, noise,
+// such as "flip,rotate=15,shift=2,pen=0.5,noise=0.1".
 func (a Augment) String() string {
 	if !a.Enabled() {
 		return "none"
@@ -58,16 +70,20 @@ func (a Augment) String() string {
 	if a.Shift != 0 {
 		parts = append(parts, "shift="+strconv.Itoa(a.Shift))
 	}
+	if a.Pen != 0 {
+		parts = append(parts, "pen="+strconv.FormatFloat(a.Pen, 'g', -1, 64))
+	}
 	if a.Noise != 0 {
 		parts = append(parts, "noise="+strconv.FormatFloat(a.Noise, 'g', -1, 64))
 	}
 	return strings.Join(parts, ",")
 }
 
-const augmentKeys = "flip, rotate=DEGREES, shift=PIXELS, noise=SIGMA, or none"
+const augmentKeys = "flip, rotate=DEGREES, shift=PIXELS, pen=PIXELS, noise=SIGMA, or none"
 
 // ParseAugment reads the syntax String writes: a comma-separated list of
-// flip, rotate=DEGREES, shift=PIXELS and noise=SIGMA, in any order, with
+// flip, rotate=DEGREES, shift=PIXELS, pen=PIXELS and noise=SIGMA, in any
+// order, with
 // optional spaces; "none" or "" is the zero Augment. Keys are
 // case-insensitive. The result is validated (see Validate).
 func ParseAugment(s string) (Augment, error) {
@@ -113,6 +129,11 @@ func ParseAugment(s string) (Augment, error) {
 			if err != nil {
 				return fail("shift must be a whole number of pixels, like shift=2 (got %q)", val)
 			}
+		case "pen":
+			a.Pen, err = strconv.ParseFloat(val, 64)
+			if err != nil {
+				return fail("pen must be a number of pixels, like pen=0.5 (got %q)", val)
+			}
 		case "noise":
 			a.Noise, err = strconv.ParseFloat(val, 64)
 			if err != nil {
@@ -134,6 +155,8 @@ func example(key string) string {
 		return "rotate=15"
 	case "shift":
 		return "shift=2"
+	case "pen":
+		return "pen=0.5"
 	case "noise":
 		return "noise=0.1"
 	}
@@ -144,7 +167,7 @@ func example(key string) string {
 // augmented with random draws from rng: first a horizontal flip, then
 // rotation and shift as one affine warp with bilinear sampling (pixels
 // brought in from outside the frame are 0; without rotation the shift
-// moves whole pixels exactly), then noise. The same rng state gives the
+// moves whole pixels exactly), then the pen's width, then noise. The same rng state gives the
 // same output. a should be valid (see Validate); invalid values give odd
 // frames, not a panic. dst and frame must hold at least Pixels values.
 //
@@ -171,8 +194,69 @@ func (a Augment) Apply(dst []float32, frame []uint8, rng *rand.Rand) {
 	} else {
 		translate(d, f, flip, dx, dy)
 	}
+	if a.Pen > 0 {
+		repen(d, float32((2*rng.Float64()-1)*a.Pen))
+	}
 	if a.Noise > 0 {
 		addNoise(d, float32(a.Noise), rng)
+	}
+}
+
+// repen moves the edges of the frame's strokes out by t pixels (in, for t
+// negative), as a broader or finer pen would have drawn them: a grey-level
+// maximum (minimum) over 3×3 for each whole pixel, and for the rest of t
+// that fraction of the way to one more. Photos of digits come in every
+// pen's width, and MNIST's strokes (about 2 to 3 pixels wide in the frame)
+// vary less than a phone's pictures of biros, pencils and felt-tips.
+func repen(x *[Pixels]float32, t float32) {
+	// Thinning the strokes is growing the paper around them.
+	thin := t < 0
+	if thin {
+		t = -t
+		for i, v := range x {
+			x[i] = 1 - v
+		}
+	}
+	var next [Pixels]float32
+	for t > 0 {
+		max3(&next, x)
+		f := min(t, 1)
+		for i, v := range next {
+			x[i] += f * (v - x[i])
+		}
+		t--
+	}
+	if thin {
+		for i, v := range x {
+			x[i] = 1 - v
+		}
+	}
+}
+
+// max3 writes into dst the maximum of each pixel of src and its eight
+// neighbours inside the frame, separably. The values are in [0, 1], where
+// floats order like their bits: the maxima are taken on the bits, in
+// integer instructions, since the builtin max on floats orders NaNs and
+// signed zeros first (Apply with pen=0.5 took 5.3 µs that way, 3.8 µs
+// this way, BenchmarkAugmentApply).
+func max3(dst, src *[Pixels]float32) {
+	s := (*[Pixels]uint32)(unsafe.Pointer(src))
+	d := (*[Pixels]uint32)(unsafe.Pointer(dst))
+	var rows [Pixels]uint32
+	for y := range Size {
+		r, o := s[y*Size:][:Size], rows[y*Size:][:Size]
+		o[0] = max(r[0], r[1])
+		for x := 1; x < Size-1; x++ {
+			o[x] = max(r[x-1], r[x], r[x+1])
+		}
+		o[Size-1] = max(r[Size-2], r[Size-1])
+	}
+	for i := range Size {
+		d[i] = max(rows[i], rows[i+Size])
+		d[Pixels-Size+i] = max(rows[Pixels-Size+i], rows[Pixels-2*Size+i])
+	}
+	for i := Size; i < Pixels-Size; i++ {
+		d[i] = max(rows[i-Size], rows[i], rows[i+Size])
 	}
 }
 

@@ -22,8 +22,11 @@ func TestParseAugment(t *testing.T) {
 		{"flip,rotate=15,shift=2,noise=0.1", Augment{Flip: true, Rotate: 15, Shift: 2, Noise: 0.1}, ""},
 		{"noise=0.05, ROTATE=7.5 ,shift=1", Augment{Rotate: 7.5, Shift: 1, Noise: 0.05}, ""},
 		{"rotate=180,shift=14,noise=1", Augment{Rotate: 180, Shift: 14, Noise: 1}, ""},
+		{"pen=0.5,shift=1", Augment{Shift: 1, Pen: 0.5}, ""},
+		{"pen=3", Augment{}, "pen must be between 0 and 2 pixels (got 3)"},
+		{"pen=thick", Augment{}, `pen must be a number of pixels, like pen=0.5 (got "thick")`},
 		{"rotate=0", Augment{}, ""},
-		{"blur=2", Augment{}, `unknown kind "blur" (allowed: flip, rotate=DEGREES, shift=PIXELS, noise=SIGMA, or none)`},
+		{"blur=2", Augment{}, `unknown kind "blur" (allowed: flip, rotate=DEGREES, shift=PIXELS, pen=PIXELS, noise=SIGMA, or none)`},
 		{"flip,,shift=1", Augment{}, "empty item"},
 		{"flip,none", Augment{}, "none cannot be combined"},
 		{"flip=true", Augment{}, `flip takes no value (got "flip=true")`},
@@ -63,6 +66,7 @@ func TestAugmentStringRoundTrip(t *testing.T) {
 		{Augment{Shift: 3}, "shift=3"},
 		{Augment{Flip: true, Rotate: 15, Shift: 2, Noise: 0.1}, "flip,rotate=15,shift=2,noise=0.1"},
 		{Augment{Rotate: 12.345678901234567, Noise: 1e-3}, "rotate=12.345678901234567,noise=0.001"},
+		{Augment{Shift: 2, Pen: 0.75, Noise: 0.1}, "shift=2,pen=0.75,noise=0.1"},
 	}
 	for _, tt := range tests {
 		if got := tt.a.String(); got != tt.want {
@@ -89,6 +93,7 @@ func TestAugmentValidate(t *testing.T) {
 		{Augment{Rotate: math.NaN()}, "rotation must be between 0 and 180 degrees (got NaN)"},
 		{Augment{Shift: -1}, "shift must be between 0 and 14 pixels (got -1)"},
 		{Augment{Noise: math.NaN()}, "noise must be between 0 and 1 (got NaN)"},
+		{Augment{Pen: -0.5}, "pen must be between 0 and 2 pixels (got -0.5)"},
 		{Augment{Rotate: -1, Shift: 99}, "rotation must be between 0 and 180 degrees (got -1)\nshift must be between 0 and 14 pixels (got 99)"},
 	}
 	for _, tt := range tests {
@@ -147,7 +152,7 @@ func TestApplyDisabledCopies(t *testing.T) {
 }
 
 func TestApplyDoesNotAllocate(t *testing.T) {
-	a := Augment{Flip: true, Rotate: 15, Shift: 2, Noise: 0.1}
+	a := Augment{Flip: true, Rotate: 15, Shift: 2, Pen: 1.5, Noise: 0.1}
 	frame, out := testFrame(), make([]float32, Pixels)
 	rng := rand.New(rand.NewPCG(1, 2))
 	if n := testing.AllocsPerRun(100, func() { a.Apply(out, frame, rng) }); n != 0 {
@@ -485,5 +490,91 @@ func TestGaussTable(t *testing.T) {
 	}
 	if f := float64(within) / n; math.Abs(f-0.6827) > 0.005 {
 		t.Errorf("gauss: %.4f of values within ±1σ, want 0.6827", f)
+	}
+}
+
+func TestApplyPen(t *testing.T) {
+	frame := testFrame()
+	var orig [Pixels]float32
+	for i, v := range frame {
+		orig[i] = float32(v) / 255
+	}
+	// The 3×3 maximum and minimum, written out.
+	around := func(grow bool) (out [Pixels]float32) {
+		for y := range Size {
+			for x := range Size {
+				v := orig[y*Size+x]
+				for yy := max(0, y-1); yy <= min(Size-1, y+1); yy++ {
+					for xx := max(0, x-1); xx <= min(Size-1, x+1); xx++ {
+						if w := orig[yy*Size+xx]; (w > v) == grow && w != v {
+							v = w
+						}
+					}
+				}
+				out[y*Size+x] = v
+			}
+		}
+		return out
+	}
+	dilated, eroded := around(true), around(false)
+	ink := func(x *[Pixels]float32) (sum float64) {
+		for _, v := range x {
+			sum += float64(v)
+		}
+		return sum
+	}
+	for _, tt := range []struct {
+		t    float32
+		want func(i int) float32
+	}{
+		{1, func(i int) float32 { return dilated[i] }},
+		{-1, func(i int) float32 { return eroded[i] }},
+		{0.5, func(i int) float32 { return (orig[i] + dilated[i]) / 2 }},
+		{-0.25, func(i int) float32 { return orig[i] + 0.25*(eroded[i]-orig[i]) }},
+	} {
+		x := orig
+		repen(&x, tt.t)
+		for i := range x {
+			if !equal(x[i], tt.want(i)) {
+				t.Fatalf("repen(%v): pixel %d = %v, want %v", tt.t, i, x[i], tt.want(i))
+			}
+		}
+	}
+	// Two pixels a side: more ink than one, and thinning by two leaves
+	// less than by one.
+	two, one := orig, orig
+	repen(&two, 2)
+	repen(&one, 1)
+	if !(ink(&two) > ink(&one) && ink(&one) > ink(&orig)) {
+		t.Errorf("ink after growing by 0, 1, 2 pixels: %.1f, %.1f, %.1f, want increasing", ink(&orig), ink(&one), ink(&two))
+	}
+	two, one = orig, orig
+	repen(&two, -2)
+	repen(&one, -1)
+	if !(ink(&two) < ink(&one) && ink(&one) < ink(&orig)) {
+		t.Errorf("ink after thinning by 0, 1, 2 pixels: %.1f, %.1f, %.1f, want decreasing", ink(&orig), ink(&one), ink(&two))
+	}
+
+	// Apply with Pen 1 draws widths both ways, each frame between the
+	// eroded and the dilated one.
+	a := Augment{Pen: 1}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var out [Pixels]float32
+	wider, finer := 0, 0
+	for range 200 {
+		a.Apply(out[:], frame, rng)
+		for i, v := range out {
+			if v < eroded[i]-1e-6 || v > dilated[i]+1e-6 {
+				t.Fatalf("Augment{Pen: 1}.Apply: pixel %d = %v, outside [%v, %v]", i, v, eroded[i], dilated[i])
+			}
+		}
+		if ink(&out) > ink(&orig) {
+			wider++
+		} else {
+			finer++
+		}
+	}
+	if wider < 70 || finer < 70 {
+		t.Errorf("Augment{Pen: 1}.Apply widened %d and narrowed %d of 200 frames, want about half each", wider, finer)
 	}
 }

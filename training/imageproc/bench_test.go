@@ -101,7 +101,7 @@ func BenchmarkAugmentApply(b *testing.B) {
 	// 64 MNIST digits in turn, as in a training batch.
 	frames := mnist(b, 64)
 	out := make([]float32, Pixels)
-	for _, spec := range []string{"flip,rotate=15,shift=2,noise=0.1", "flip,shift=2", "noise=0.1", "none"} {
+	for _, spec := range []string{"flip,rotate=15,shift=2,noise=0.1", "flip,shift=2", "pen=0.5", "pen=1.5", "noise=0.1", "none"} {
 		a, err := ParseAugment(spec)
 		if err != nil {
 			b.Fatal(err)

@@ -22,7 +22,7 @@ func ExampleParseAugment() {
 	// Output:
 	// true 15 2 0.1
 	// flip,rotate=15,shift=2,noise=0.1
-	// augmentation "flip,blur=2": unknown kind "blur" (allowed: flip, rotate=DEGREES, shift=PIXELS, noise=SIGMA, or none)
+	// augmentation "flip,blur=2": unknown kind "blur" (allowed: flip, rotate=DEGREES, shift=PIXELS, pen=PIXELS, noise=SIGMA, or none)
 	// augmentation "rotate=200": rotation must be between 0 and 180 degrees (got 200)
 }
 
