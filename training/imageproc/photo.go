@@ -32,7 +32,8 @@ const (
 	maxLineWidth    = 6    // a stroke crossing a line is restored over at most this many pixels
 	lineThin        = 0.6  // a line is at most maxLineWidth thick over at least this fraction of its length
 	speckFraction   = 0.02 // marks smaller than this fraction of the digit's main stroke are specks
-	nearFraction    = 0.35 // marks within this fraction of the main stroke's size of it belong to the digit
+	nearFraction    = 0.35 // marks within this fraction of the main stroke's size of a chosen mark belong to the digit
+	digitExtent     = 2.5  // ... as long as the digit stays within this many times the main stroke's size
 	borderOutweighs = 8    // a mark touching the edge is the digit if this many times larger than any other
 	colourSpread    = 16   // a mark is coloured if its saturation differs from the paper's by this many levels
 	thinStroke      = 0.08 // strokes narrower than this share of the digit's size are grown ...
@@ -809,10 +810,12 @@ func components(m *bmask) []*component {
 // chooseDigit picks the digit among the marks of a page: the largest mark
 // that does not touch the image's edge (or the largest of all, when every
 // mark does, or when it is borderOutweighs times larger than that one: a
-// digit filling its picture, or joined to the edge by a line's remnant), and every other mark of more
-// than speckFraction of its size within nearFraction of its size of it,
-// such as the separate bar of a 5; specks, the edges of other pages and
-// stray marks are left out. It returns the chosen marks' mask, empty when
+// digit filling its picture, or joined to the edge by a line's remnant),
+// and every other mark of more than speckFraction of its size within
+// nearFraction of its size of a chosen mark, such as the separate bar of
+// a 5 or the other half of a digit broken by a shadow's edge, as long as
+// the digit's box stays within digitExtent times that size; specks, the
+// edges of other pages and stray marks are left out. It returns the chosen marks' mask, empty when
 // there is no mark larger than a speck (minInkPixels), how many marks it
 // chose and how many there were.
 func chooseDigit(m *bmask) (digit *bmask, chosen, marks int) {
@@ -838,12 +841,46 @@ func chooseDigit(m *bmask) (digit *bmask, chosen, marks int) {
 	if main.area < minInkPixels {
 		return digit, 0, len(comps) // only specks: sensor noise in a shadow, dust
 	}
+	// Marks near a chosen one join it, in turn: a digit broken in two by
+	// a shadow's edge or a skipping pen is two large marks, each with its
+	// small pieces, and the far one's pieces are near the near one only.
+	// The digit stays within digitExtent of its main mark's size.
 	size := max(main.box.Dx(), main.box.Dy())
-	reach := main.box.Inset(-int(math.Ceil(nearFraction * float64(size))))
-	for _, c := range comps {
-		keep := c == main ||
-			(c.area >= int(speckFraction*float64(main.area)) && c.box.Overlaps(reach) && (!c.border || c.box.In(reach)))
-		if keep {
+	near := int(math.Ceil(nearFraction * float64(size)))
+	speck := int(speckFraction * float64(main.area))
+	in := make([]bool, len(comps))
+	var candidates []int // the marks larger than a speck
+	for i, c := range comps {
+		if c == main {
+			in[i] = true
+		} else if c.area >= speck {
+			candidates = append(candidates, i)
+		}
+	}
+	reaches := []image.Rectangle{main.box.Inset(-near)} // of the chosen marks
+	union := main.box
+	for added := true; added; {
+		added = false
+		for _, i := range candidates {
+			c := comps[i]
+			if in[i] {
+				continue
+			}
+			grown := union.Union(c.box)
+			if max(grown.Dx(), grown.Dy()) > int(digitExtent*float64(size)) {
+				continue
+			}
+			for _, reach := range reaches {
+				if c.box.Overlaps(reach) && (!c.border || c.box.In(reach)) {
+					in[i], added, union = true, true, grown
+					reaches = append(reaches, c.box.Inset(-near))
+					break
+				}
+			}
+		}
+	}
+	for i, c := range comps {
+		if in[i] {
 			chosen++
 			for _, p := range c.pixels {
 				digit.pix[p] = true

@@ -264,3 +264,42 @@ func TestFrameIsPreprocess(t *testing.T) {
 		}
 	}
 }
+
+func TestChooseDigit(t *testing.T) {
+	// Marks as rectangles of ink on a 300×300 page.
+	mask := func(rects ...image.Rectangle) *bmask {
+		m := newBmask(300, 300)
+		for _, r := range rects {
+			for y := r.Min.Y; y < r.Max.Y; y++ {
+				for x := r.Min.X; x < r.Max.X; x++ {
+					m.pix[y*m.w+x] = true
+				}
+			}
+		}
+		return m
+	}
+	top := image.Rect(100, 40, 200, 140)    // the main mark, 100 a side: marks within 35 of a chosen one join
+	piece := image.Rect(190, 150, 200, 178) // 10 below it
+	arc := image.Rect(110, 180, 205, 240)   // 2 below the piece, 5 beyond the main mark's reach
+	tests := []struct {
+		name   string
+		marks  []image.Rectangle
+		chosen int
+		want   []image.Rectangle // the marks chosen
+	}{
+		{"a digit broken in two, the halves joined by a piece", []image.Rectangle{top, piece, arc}, 3, []image.Rectangle{top, piece, arc}},
+		{"a far half without the piece", []image.Rectangle{top, arc}, 1, []image.Rectangle{top}},
+		{"a stray mark far away", []image.Rectangle{top, piece, image.Rect(20, 250, 60, 290)}, 2, []image.Rectangle{top, piece}},
+		{"a chain running beyond 2.5 sizes", []image.Rectangle{top, piece, arc, image.Rect(110, 250, 205, 295)}, 3, []image.Rectangle{top, piece, arc}},
+		{"a speck near the digit", []image.Rectangle{top, image.Rect(150, 150, 152, 152)}, 1, []image.Rectangle{top}},
+	}
+	for _, tt := range tests {
+		digit, chosen, marks := chooseDigit(mask(tt.marks...))
+		if marks != len(tt.marks) || chosen != tt.chosen {
+			t.Errorf("%s: chose %d of %d marks, want %d of %d", tt.name, chosen, marks, tt.chosen, len(tt.marks))
+		}
+		if want := mask(tt.want...); !slices.Equal(digit.pix, want.pix) {
+			t.Errorf("%s: the wrong marks were chosen", tt.name)
+		}
+	}
+}

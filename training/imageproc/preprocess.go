@@ -170,8 +170,10 @@ func decodeThen(path string, f func(image.Image) (*Stages, error)) (*Stages, err
 //     digit is the largest that does not touch the edge (or one touching
 //     it and 8 times larger: a digit joined to the edge by a line's
 //     remnant), with every mark of at least 2% of its area within 35% of
-//     its size of it (the separate bar of a 5, the dot of a hurried 9);
-//     specks, page edges and stray marks are dropped. A largest mark of
+//     its size of a mark already chosen (the separate bar of a 5, the dot
+//     of a hurried 9, the other half of a digit broken by a shadow's edge
+//     and its pieces), as long as the digit's box stays within 2.5 times
+//     that size; specks, page edges and stray marks are dropped. A largest mark of
 //     fewer than 12 pixels is noise.
 //   - Ink. The chosen marks, grown by a pixel to keep their anti-aliased
 //     rims, keep their evened levels, stretched so the brightest of the
