@@ -116,7 +116,10 @@ func (w *Workbench) Tour(dir string) error {
 	bridge.DoAndWait(func() {
 		w.form.rotateOn.SetChecked(true)
 		w.form.shiftOn.SetChecked(true)
+		w.form.penOn.SetChecked(true)
+		w.form.pen.SetText("1")
 		w.form.noiseOn.SetChecked(true)
+		w.form.noise.SetText("0.05")
 		w.previewAugment()
 	})
 	time.Sleep(1500 * time.Millisecond)
