@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/neuralworkbench/workbench/training/imageproc"
 	"github.com/neuralworkbench/workbench/training/nn"
@@ -64,6 +66,10 @@ func DefaultConfig() Config {
 		Seed:      1,
 	}
 }
+
+// MaxConfigFile bounds a config file (--config, a model's config.json):
+// a real one is a few hundred bytes.
+const MaxConfigFile = 1 << 20
 
 // Limits on the settings, beyond which a run makes no sense on a desktop.
 const (
@@ -389,3 +395,104 @@ func ParseClasses(s string) ([]string, error) {
 
 // isFinite reports whether v is neither NaN nor infinite.
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// DecodeConfig reads a config file's bytes over the values already in c
+// (see UnmarshalJSON) and returns the keys it set. A UTF-8 byte order mark
+// is skipped. The file must be one JSON object whose keys each appear
+// once and none of whose values is null (a duplicate would silently win
+// over the first; leave a key out for its default). Errors are cut to 200
+// bytes: a megabyte-long number in the file gives a line, not a megabyte.
+func DecodeConfig(b []byte, c *Config) (keys []string, err error) {
+	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
+	keys, err = objectKeys(b)
+	if err == nil {
+		err = json.Unmarshal(b, c)
+	}
+	if err != nil {
+		return nil, errors.New(shorten(err.Error()))
+	}
+	return keys, nil
+}
+
+// objectKeys checks that b is one JSON object without duplicate keys or
+// null values, at any depth, and returns its keys.
+func objectKeys(b []byte) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if tok != json.Delim('{') {
+		return nil, fmt.Errorf("a config file holds one JSON object of settings, like {\"lr\": 0.01}; this one starts with %v", tok)
+	}
+	var keys []string
+	var walk func(path string, open json.Delim) error
+	walk = func(path string, open json.Delim) error {
+		seen := map[string]bool{}
+		for i := 0; dec.More(); i++ {
+			name := fmt.Sprintf("%s[%d]", strings.TrimSuffix(path, "."), i)
+			if open == '{' {
+				tok, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key := tok.(string)
+				if seen[key] {
+					return fmt.Errorf("%s%q is given twice; each setting may appear once", where(path), key)
+				}
+				seen[key] = true
+				if path == "" {
+					keys = append(keys, key)
+				}
+				name = path + key
+			}
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			switch tok {
+			case nil:
+				return fmt.Errorf("%s is null; leave the key out to keep its default", name)
+			case json.Delim('{'), json.Delim('['):
+				if err := walk(name+".", tok.(json.Delim)); err != nil {
+					return err
+				}
+				if _, err := dec.Token(); err != nil { // the closing delimiter
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk("", '{'); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("a config file holds one JSON object; there is more after it")
+	}
+	return keys, nil
+}
+
+func where(path string) string {
+	if path == "" {
+		return "key "
+	}
+	return "key " + path
+}
+
+// shorten cuts a message to 200 bytes (on a character's boundary).
+func shorten(msg string) string {
+	const keep = 200
+	if len(msg) <= keep {
+		return msg
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
+}

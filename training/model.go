@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/neuralworkbench/workbench/training/regular"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -222,8 +224,8 @@ func LoadModel(path string) (*Model, error) {
 	m.Config = DefaultConfig()
 	m.Config.Hidden = m.Net.Spec.Hidden
 	cfgPath := filepath.Join(dir, ConfigFile)
-	if b, err := os.ReadFile(cfgPath); err == nil {
-		if err := json.Unmarshal(b, &m.Config); err != nil {
+	if b, err := regular.ReadFile(cfgPath, MaxConfigFile); err == nil {
+		if _, err := DecodeConfig(b, &m.Config); err != nil {
 			return nil, fmt.Errorf("model %s: %s: %w", path, ConfigFile, err)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -269,7 +271,7 @@ func OpenAll(spec string, seed uint64) (*dataset.Dataset, error) {
 
 // readWeights reads one safetensors file written by Save.
 func readWeights(path string) (*Model, error) {
-	f, err := os.Open(path)
+	f, err := regular.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -293,11 +295,11 @@ func modelFromTensors(tensors []safetensors.Tensor, meta map[string]string) (*Mo
 	if err := json.Unmarshal([]byte(meta[metaSpec]), &m.Net.Spec); err != nil {
 		return nil, fmt.Errorf("architecture metadata: %w", err)
 	}
-	if err := json.Unmarshal([]byte(meta[metaClass]), &m.Classes); err != nil {
-		return nil, fmt.Errorf("classes metadata: %w", err)
-	}
 	if err := m.Net.Spec.Validate(); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(meta[metaClass]), &m.Classes); err != nil {
+		return nil, fmt.Errorf("classes metadata: %w", err)
 	}
 	if m.Net.Spec.Inputs != imageproc.Pixels {
 		return nil, fmt.Errorf("the network takes %d inputs; Neural Workbench's images have %d", m.Net.Spec.Inputs, imageproc.Pixels)
@@ -305,28 +307,39 @@ func modelFromTensors(tensors []safetensors.Tensor, meta map[string]string) (*Mo
 	if len(m.Classes) != m.Net.Spec.Classes {
 		return nil, fmt.Errorf("%d class names for %d outputs", len(m.Classes), m.Net.Spec.Classes)
 	}
+	seen := make(map[string]bool, len(m.Classes))
+	for _, c := range m.Classes {
+		if seen[c] {
+			return nil, fmt.Errorf("class %q is named twice: class names must be unique", c)
+		}
+		seen[c] = true
+	}
 	var err error
-	if m.Stats.Mean, err = strconv.ParseFloat(meta[metaMean], 64); err != nil {
-		return nil, fmt.Errorf("normalisation mean: %w", err)
+	if m.Stats.Mean, err = strconv.ParseFloat(meta[metaMean], 64); err != nil || math.IsNaN(m.Stats.Mean) || math.IsInf(m.Stats.Mean, 0) {
+		return nil, fmt.Errorf("normalisation mean must be a finite number (got %q)", meta[metaMean])
 	}
-	if m.Stats.Std, err = strconv.ParseFloat(meta[metaStd], 64); err != nil || !(m.Stats.Std > 0) {
-		return nil, fmt.Errorf("normalisation std must be > 0 (got %q)", meta[metaStd])
+	if m.Stats.Std, err = strconv.ParseFloat(meta[metaStd], 64); err != nil || !(m.Stats.Std > 0) || math.IsInf(m.Stats.Std, 0) {
+		return nil, fmt.Errorf("normalisation std must be a finite number > 0 (got %q)", meta[metaStd])
 	}
+	// The architecture's tensors are checked against the file's, which
+	// its size bounds, before anything the architecture's size is built:
+	// metadata claiming a huge network in a small file is refused here.
 	byName := map[string]safetensors.Tensor{}
 	for _, t := range tensors {
 		byName[t.Name] = t
 	}
-	template, err := nn.New(m.Net.Spec, 0)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range template.Params {
+	for _, p := range m.Net.Spec.Shapes() {
 		t, ok := byName[p.Name]
 		if !ok {
-			return nil, fmt.Errorf("tensor %s is missing", p.Name)
+			return nil, fmt.Errorf("tensor %s, which the %s architecture needs, is missing", p.Name, m.Net.Spec)
 		}
-		if fmt.Sprint(t.Shape) != fmt.Sprint(p.Shape) {
-			return nil, fmt.Errorf("tensor %s has shape %v, the architecture needs %v", p.Name, t.Shape, p.Shape)
+		if !slices.Equal(t.Shape, p.Shape) {
+			return nil, fmt.Errorf("tensor %s has shape %v, the %s architecture needs %v", p.Name, t.Shape, m.Net.Spec, p.Shape)
+		}
+		for i, v := range t.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("tensor %s holds %v at element %d: a model's weights must be finite", p.Name, v, i)
+			}
 		}
 		m.Net.Params = append(m.Net.Params, nn.Param{Name: p.Name, Shape: p.Shape, Data: t.Data})
 		delete(byName, p.Name)

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/neuralworkbench/workbench/training/regular"
 	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,16 +129,15 @@ func trainConfig(fs *flag.FlagSet, f trainFlags) (training.Config, error) {
 	cfg := training.DefaultConfig()
 	classesGiven := false
 	if f.config != "" {
-		b, err := os.ReadFile(f.config)
+		b, err := regular.ReadFile(f.config, training.MaxConfigFile)
 		if err != nil {
 			return cfg, fmt.Errorf("--config: %w", err)
 		}
-		if err := json.Unmarshal(b, &cfg); err != nil {
+		keys, err := training.DecodeConfig(b, &cfg)
+		if err != nil {
 			return cfg, fmt.Errorf("--config %s: %w", f.config, err)
 		}
-		var keys map[string]json.RawMessage
-		json.Unmarshal(b, &keys)
-		_, classesGiven = keys["classes"]
+		classesGiven = slices.Contains(keys, "classes")
 	}
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })

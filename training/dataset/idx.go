@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/neuralworkbench/workbench/training/regular"
 	"io"
 	"io/fs"
 	"math"
@@ -225,19 +226,16 @@ func readClassNames(dir, prefix string) (*classNames, error) {
 
 // readSmallFile reads a text file of at most maxNamesFile bytes.
 func readSmallFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
+	b, err := regular.ReadFile(path, maxNamesFile)
+	return string(b), err
+}
+
+// notRegular names what a file that is not a regular file is.
+func notRegular(fi fs.FileInfo) error {
+	if fi.IsDir() {
+		return fmt.Errorf("is a directory, %w", regular.ErrNotRegular)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxNamesFile+1))
-	if err != nil {
-		return "", err
-	}
-	if len(b) > maxNamesFile {
-		return "", fmt.Errorf("larger than %d bytes; expected one class name per line", maxNamesFile)
-	}
-	return string(b), nil
+	return fmt.Errorf("is %v, %w", fi.Mode().Type(), regular.ErrNotRegular)
 }
 
 // lines splits text into lines without their line endings, dropping a UTF-8
@@ -464,6 +462,10 @@ func readIDX(fsys fs.FS, name string, images bool) (data []byte, err error) {
 			err = fmt.Errorf("%s: %w", name, err)
 		}
 	}()
+	// Stat first: opening a named pipe would block until a writer comes.
+	if fi, err := fs.Stat(fsys, name); err == nil && !fi.Mode().IsRegular() {
+		return nil, notRegular(fi)
+	}
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/neuralworkbench/workbench/training/regular"
 	"image"
 	_ "image/gif" // registers the GIF decoder with package image
 	"image/jpeg"
 	"image/png"
 	"io"
-	"os"
 	"strings"
 
 	"golang.org/x/image/bmp"
@@ -124,9 +124,9 @@ func tooLarge(what string, w, h int) error {
 // DecodeFile decodes the image file at path (see Decode); its errors start
 // with the path.
 func DecodeFile(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	f, err := regular.Open(path)
 	if err != nil {
-		return nil, err // *fs.PathError already names the file
+		return nil, err // its errors name the file already
 	}
 	defer f.Close()
 	img, err := Decode(f)

@@ -29,13 +29,18 @@ const (
 	MaxLayers = 32
 )
 
+// MaxClasses bounds the outputs: a folder of images with more classes
+// than this is not a desktop experiment, and a model file claiming more is
+// not one this program wrote.
+const MaxClasses = 10000
+
 // Validate reports the first thing wrong with the architecture.
 func (s Spec) Validate() error {
 	if s.Inputs < 1 {
 		return fmt.Errorf("inputs must be ≥ 1 (got %d)", s.Inputs)
 	}
-	if s.Classes < 2 {
-		return fmt.Errorf("a classifier needs at least 2 classes (got %d)", s.Classes)
+	if s.Classes < 2 || s.Classes > MaxClasses {
+		return fmt.Errorf("a classifier needs between 2 and %d classes (got %d)", MaxClasses, s.Classes)
 	}
 	if len(s.Hidden) > MaxLayers {
 		return fmt.Errorf("hidden layers: at most %d allowed (got %d)", MaxLayers, len(s.Hidden))
@@ -114,20 +119,43 @@ func New(spec Spec, seed uint64) (*Model, error) {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6e6e2d696e6974)) // "nn-init"
-	m := &Model{Spec: spec}
-	sizes := spec.Sizes()
-	for i := 1; i < len(sizes); i++ {
-		in, out := sizes[i-1], sizes[i]
-		w := make([]float32, out*in)
-		bound := spec.activation(i-1).initBound(in, out)
-		for j := range w {
-			w[j] = float32((2*rng.Float64() - 1) * bound)
+	m := &Model{Spec: spec, Params: spec.Shapes()}
+	for i := range m.Params {
+		p := &m.Params[i]
+		p.Data = make([]float32, elements(p.Shape))
+		if i%2 == 1 {
+			continue // biases start at zero
 		}
-		m.Params = append(m.Params,
-			Param{Name: fmt.Sprintf("layers.%d.weight", i-1), Shape: []int{out, in}, Data: w},
-			Param{Name: fmt.Sprintf("layers.%d.bias", i-1), Shape: []int{out}, Data: make([]float32, out)})
+		in, out := p.Shape[1], p.Shape[0]
+		bound := spec.activation(i/2).initBound(in, out)
+		for j := range p.Data {
+			p.Data[j] = float32((2*rng.Float64() - 1) * bound)
+		}
 	}
 	return m, nil
+}
+
+// Shapes returns the parameters the architecture has, in Model.Params's
+// order, with their names and shapes but no data: what a model file must
+// hold, known before anything the size of the network is allocated.
+func (s Spec) Shapes() []Param {
+	sizes := s.Sizes()
+	params := make([]Param, 0, 2*(len(sizes)-1))
+	for i := 1; i < len(sizes); i++ {
+		in, out := sizes[i-1], sizes[i]
+		params = append(params,
+			Param{Name: fmt.Sprintf("layers.%d.weight", i-1), Shape: []int{out, in}},
+			Param{Name: fmt.Sprintf("layers.%d.bias", i-1), Shape: []int{out}})
+	}
+	return params
+}
+
+func elements(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
 }
 
 // Clone returns a deep copy of the model.

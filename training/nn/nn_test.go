@@ -222,7 +222,7 @@ func TestSpecValidate(t *testing.T) {
 		{Spec{Inputs: 784, Classes: 3}, ""},
 		{Spec{Inputs: 784, Hidden: []Layer{{0, ReLU}}, Classes: 3}, "hidden layer 1: width must be between 1 and 8192 (got 0)"},
 		{Spec{Inputs: 784, Hidden: []Layer{{10, "swish"}}, Classes: 3}, `hidden layer 1: unknown activation "swish"`},
-		{Spec{Inputs: 784, Classes: 1}, "at least 2 classes"},
+		{Spec{Inputs: 784, Classes: 1}, "between 2 and 10000 classes (got 1)"},
 	}
 	for _, tt := range tests {
 		err := tt.spec.Validate()
