@@ -69,10 +69,17 @@ func (m *Model) Predict(frame []uint8) ([]float64, error) {
 	}
 	probs := make([]float64, len(m.Classes))
 	for i, p := range m.infer.Probs() {
+		if math.IsNaN(float64(p)) || math.IsInf(float64(p), 0) {
+			return nil, ErrNotFinite
+		}
 		probs[i] = float64(p)
 	}
 	return probs, nil
 }
+
+// ErrNotFinite is the error of a model whose outputs overflow: weights
+// finite but so large that the probabilities are not numbers.
+var ErrNotFinite = errors.New("the model's probabilities for this image are not numbers (its weights overflow)")
 
 // Prediction is the classification of one image with every preprocessing
 // stage, for display.

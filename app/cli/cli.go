@@ -11,12 +11,15 @@ import (
 	"strings"
 )
 
-// Exit statuses.
+// Exit statuses. A crash (a Go panic) exits with 2 as well, but prints a
+// stack trace: bad input never does.
 const (
 	ExitOK          = 0
-	ExitFailure     = 1   // the run failed (diverged, could not write)
-	ExitUsage       = 2   // bad input: flags, files, datasets
-	ExitInterrupted = 130 // stopped by Ctrl-C
+	ExitFailure     = 1   // the command failed: a file could not be written, an image could not be classified
+	ExitUsage       = 2   // bad input: flags, files, datasets, models
+	ExitDiverged    = 3   // the run diverged, or ended without learning (its warning says what to try)
+	ExitInterrupted = 130 // stopped by Ctrl-C (SIGINT), 128 + 2
+	ExitTerminated  = 143 // stopped by SIGTERM, 128 + 15
 )
 
 // Env is what a command talks to; tests substitute buffers.

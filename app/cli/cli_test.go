@@ -307,8 +307,8 @@ func TestTrainWarnsOfFailure(t *testing.T) {
 	args := []string{"train", "--loss", "mse", "--optimizer", "sgd", "--lr", "10", "--limit", "500", "--epochs", "1"}
 	const want = "the run failed to learn; try a lower learning rate (now 10), e.g. 1"
 	status, stdout, stderr := run(append(args, "--json", "--out", out)...)
-	if status != ExitOK {
-		t.Fatalf("status %d, stderr %s", status, stderr)
+	if status != ExitDiverged {
+		t.Fatalf("status %d, stderr %s; want %d, a run that did not learn", status, stderr, ExitDiverged)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	var done struct{ Event, Warning string }

@@ -41,13 +41,23 @@ func (w *lineWatcher) String() string {
 }
 
 // TestInterruptSavesModel presses Ctrl-C (SIGINT to this process) once
-// the first epoch has been reported: the run stops, reports it, saves its
-// model and exits with status 130, never 0.
+// the first epoch has been reported, and sends SIGTERM as a service
+// manager would: either way the run stops, reports it, saves its model
+// and exits with 128 + the signal's number (130, 143), never 0.
 func TestInterruptSavesModel(t *testing.T) {
-	// While the test is notified of SIGINT, the signal cannot kill the
+	for _, tt := range []struct {
+		sig    syscall.Signal
+		status int
+	}{{syscall.SIGINT, ExitInterrupted}, {syscall.SIGTERM, ExitTerminated}} {
+		t.Run(tt.sig.String(), func(t *testing.T) { stopBySignal(t, tt.sig, tt.status) })
+	}
+}
+
+func stopBySignal(t *testing.T, signum syscall.Signal, want int) {
+	// While the test is notified of the signal, it cannot kill the
 	// process, whenever it comes.
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
+	signal.Notify(sig, signum)
 	defer signal.Stop(sig)
 
 	out := t.TempDir()
@@ -62,11 +72,11 @@ func TestInterruptSavesModel(t *testing.T) {
 	case s := <-status:
 		t.Fatalf("train ended with status %d before its first epoch: %s", s, stderr.String())
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+	if err := syscall.Kill(os.Getpid(), signum); err != nil {
 		t.Fatal(err)
 	}
-	if s := <-status; s != ExitInterrupted {
-		t.Errorf("status after Ctrl-C = %d, want %d; stderr %s", s, ExitInterrupted, stderr.String())
+	if s := <-status; s != want {
+		t.Errorf("status after %v = %d, want %d; stderr %s", signum, s, want, stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	var done struct {
@@ -74,9 +84,9 @@ func TestInterruptSavesModel(t *testing.T) {
 		Stopped bool
 	}
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &done); err != nil || done.Event != "done" || !done.Stopped {
-		t.Errorf("last line after Ctrl-C = %s (%v), want a done event with stopped true", lines[len(lines)-1], err)
+		t.Errorf("last line after %v = %s (%v), want a done event with stopped true", signum, lines[len(lines)-1], err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "model.safetensors")); err != nil {
-		t.Errorf("no model saved after Ctrl-C: %v", err)
+		t.Errorf("no model saved after %v: %v", signum, err)
 	}
 }

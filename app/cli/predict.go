@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -32,7 +33,12 @@ func runPredict(env Env, args []string) int {
 	for _, path := range images {
 		p, err := classify(m, path)
 		if err != nil {
-			status = ExitUsage
+			if errors.Is(err, training.ErrNotFinite) {
+				status = max(status, ExitFailure)
+				err = fmt.Errorf("%s: %w", path, err)
+			} else {
+				status = max(status, ExitUsage)
+			}
 			if *asJSON {
 				line(env, map[string]any{"file": path, "error": err.Error()})
 			} else {
@@ -71,7 +77,12 @@ func classify(m *training.Model, path string) (*training.Prediction, error) {
 	return m.Classify(stages)
 }
 
+// line prints one JSON object; one that cannot be written becomes an
+// error object for the same file, never an empty line.
 func line(env Env, v map[string]any) {
-	b, _ := json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]any{"file": v["file"], "error": err.Error()})
+	}
 	env.Stdout.Write(append(b, '\n'))
 }

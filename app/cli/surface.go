@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/neuralworkbench/workbench/training/regular"
 	"io"
 	"os"
 	"os/signal"
@@ -61,7 +62,7 @@ func runSurface(env Env, args []string) int {
 	case *points != "" && (given["classes"] || given["dataset"]):
 		return fail(env, name, ExitUsage, "--points and --classes/--dataset are alternatives: give one")
 	case *points != "":
-		f, err := openRegular(*points)
+		f, err := regular.Open(*points)
 		if err != nil {
 			return fail(env, name, ExitUsage, "--points: %v", err)
 		}
@@ -140,25 +141,6 @@ func describeSurface(w io.Writer, pts *logistic.Points, s *logistic.Surface) {
 		fmt.Fprintf(w, "smallest Hessian eigenvalue %.3g at (%.3g, %.3g): not convex at %d of %d grid points\n",
 			c.MinEig, c.W, c.B, c.Negative, c.Points)
 	}
-}
-
-// openRegular opens a file for reading, refusing anything but a regular
-// file: a FIFO or a device would block or never end.
-func openRegular(path string) (*os.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	return f, nil
 }
 
 // writeCSV writes a command's CSV to path, or to standard output when

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"github.com/neuralworkbench/workbench/training/regular"
@@ -14,6 +15,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/neuralworkbench/workbench/training"
@@ -78,13 +81,28 @@ func runTrain(env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "workbench train: skipped %s\n", s)
 	}
 	if f.out != "" {
-		if err := os.MkdirAll(f.out, 0o755); err != nil {
+		// Found unwritable now, not after the run.
+		if err := writable(f.out); err != nil {
 			return fail(env, "train", ExitUsage, "--out: %v", err)
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	// Ctrl-C and SIGTERM stop the run as the window's Stop does: the
+	// epochs so far are evaluated, reported and saved.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	var stopped atomic.Value // the signal that stopped the run
+	go func() {
+		select {
+		case sig := <-signals:
+			stopped.Store(sig)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	run, err := training.Start(ctx, cfg, data)
 	if err != nil {
 		return fail(env, "train", ExitUsage, "%v", err)
@@ -103,11 +121,19 @@ func runTrain(env Env, args []string) int {
 	switch e := last.(type) {
 	case *training.DoneEvent:
 		model, history, status = e.Model, e.History, ExitOK
-		if e.Stopped {
+		switch {
+		case e.Stopped && stopped.Load() == syscall.SIGTERM:
+			status = ExitTerminated
+		case e.Stopped:
 			status = ExitInterrupted
+		case e.Warning != "":
+			status = ExitDiverged
 		}
 	case *training.ErrorEvent:
 		model, history, status = e.Model, e.History, ExitFailure
+		if errors.As(e.Err, new(*training.DivergedError)) {
+			status = ExitDiverged
+		}
 	default: // the engine always ends with one of the above
 		return fail(env, "train", ExitFailure, "the run ended without a result (last event %T)", last)
 	}
@@ -120,6 +146,20 @@ func runTrain(env Env, args []string) int {
 		}
 	}
 	return status
+}
+
+// writable creates dir if needed and checks that files can be written in
+// it, by writing and removing one.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".workbench-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", dir, errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // trainConfig builds the config: defaults, then the --config file, then

@@ -1,0 +1,112 @@
+//go:build unix
+
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/neuralworkbench/workbench/training"
+)
+
+// TestConfigOnlyFromAFile: --config reads a regular file of at most 1 MB.
+// A named pipe, a device or a huge file would otherwise block or read
+// until memory runs out; each is refused at once with a short message.
+func TestConfigOnlyFromAFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "config.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	big := filepath.Join(dir, "big.json")
+	os.WriteFile(big, []byte(`{"lr": 0.1, "note": "`+strings.Repeat("x", 2<<20)+`"}`), 0o644)
+	long := filepath.Join(dir, "long.json")
+	os.WriteFile(long, []byte(`{"lr": 1`+strings.Repeat("0", 900_000)+`}`), 0o644)
+	dup := filepath.Join(dir, "dup.json")
+	os.WriteFile(dup, []byte(`{"lr": 0.01, "lr": 50}`), 0o644)
+	tests := []struct{ path, want string }{
+		{fifo, fifo + " is a named pipe, not a regular file"},
+		{"/dev/zero", "/dev/zero is a device, not a regular file"},
+		{big, big + " is larger than the 1 MB allowed"},
+		{long, "--config " + long + ": "},
+		{dup, `key "lr" is given twice`},
+	}
+	for _, tt := range tests {
+		status, _, stderr := run("train", "--config", tt.path)
+		if status != ExitUsage || !strings.Contains(stderr, tt.want) || len(stderr) > 600 {
+			t.Errorf("train --config %s: status %d, stderr (%d bytes) %.300q; want %d and %q", tt.path, status, len(stderr), stderr, ExitUsage, tt.want)
+		}
+	}
+}
+
+// TestOutMustBeWritable: an --out that cannot be written is found before
+// the run, not after it when the model would be lost.
+func TestOutMustBeWritable(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	outs := []string{filepath.Join(file, "run")}
+	if os.Geteuid() != 0 { // root writes in read-only folders
+		ro := filepath.Join(dir, "read-only")
+		os.Mkdir(ro, 0o555)
+		outs = append(outs, ro)
+	}
+	for _, out := range outs {
+		status, stdout, stderr := run("train", "--epochs", "1000", "--limit", "300", "--out", out)
+		if status != ExitUsage || !strings.HasPrefix(stderr, "workbench train: --out: ") || strings.Contains(stdout, "epoch") {
+			t.Errorf("train --out %s: status %d, stderr %q, stdout %q; want %d before any epoch", out, status, stderr, stdout, ExitUsage)
+		}
+	}
+}
+
+// TestPredictJSONAlwaysAnswers: with --json every image gets one JSON
+// object, whatever goes wrong with it, and the status says something did.
+func TestPredictJSONAlwaysAnswers(t *testing.T) {
+	model := trainedModel(t)
+	m, err := training.LoadModel(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Finite weights so large that the outputs overflow.
+	for i := range m.Net.Params[0].Data {
+		m.Net.Params[0].Data[i] = 3e38
+	}
+	huge := t.TempDir()
+	if err := m.Save(huge); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	digit := drawEight(t, filepath.Join(dir, "eight.png"))
+	notImage := filepath.Join(dir, "notes.png")
+	os.WriteFile(notImage, []byte("not an image"), 0o644)
+
+	for _, tt := range []struct {
+		model  string
+		status int
+		want   []string // per image: "class" or "error"
+	}{
+		{model, ExitUsage, []string{"class", "error"}},
+		{huge, ExitUsage, []string{"error", "error"}},
+	} {
+		status, stdout, _ := run("predict", "--json", "--model", tt.model, digit, notImage)
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		if status != tt.status || len(lines) != 2 {
+			t.Errorf("predict --json with %s: status %d, %d lines; want %d and 2:\n%s", tt.model, status, len(lines), tt.status, stdout)
+			continue
+		}
+		for i, l := range lines {
+			var obj map[string]any
+			if err := json.Unmarshal([]byte(l), &obj); err != nil || obj["file"] == nil || obj[tt.want[i]] == nil {
+				t.Errorf("predict --json with %s: line %q, want an object with file and %s", tt.model, l, tt.want[i])
+			}
+		}
+	}
+	status, _, _ := run("predict", "--json", "--model", huge, digit)
+	if status != ExitFailure {
+		t.Errorf("predict with overflowing weights: status %d, want %d", status, ExitFailure)
+	}
+}
