@@ -89,7 +89,7 @@ func LoadFolder(dir string, classes []string, seed uint64) (*Dataset, error) {
 		}
 	}
 
-	results := preprocessAll(paths)
+	results := preprocessAll(paths, runtime.NumCPU(), imageproc.NewBudget(folderPixels))
 	d := &Dataset{Source: source, Classes: pick(names, sel)}
 	sets := make([]*Split, len(parts))
 	for i := range sets {
@@ -283,20 +283,26 @@ type preprocessed struct {
 	err   error
 }
 
-// preprocessAll runs preprocess on every path with runtime.NumCPU()
-// workers; result i belongs to paths[i] whatever the scheduling.
-func preprocessAll(paths []string) []preprocessed {
+// folderPixels bounds the pixels of a folder's images decoded at once,
+// whatever the number of cores: a 50-megapixel image alone, or many small
+// ones (about 450 MB at most for 16-bit RGBA and its grayscale).
+const folderPixels = imageproc.MaxPixels
+
+// preprocessAll runs preprocess on every path with workers goroutines,
+// the pixels decoded at once bounded by b; result i belongs to paths[i]
+// whatever the scheduling.
+func preprocessAll(paths []string, workers int, b *imageproc.Budget) []preprocessed {
 	results := make([]preprocessed, len(paths))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.NumCPU(), len(paths)) {
+	for range min(workers, len(paths)) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(paths) {
 					return
 				}
-				frame, err := preprocess(paths[i])
+				frame, err := preprocess(paths[i], b)
 				results[i] = preprocessed{frame, err}
 			}
 		})
@@ -308,13 +314,13 @@ func preprocessAll(paths []string) []preprocessed {
 // preprocess turns one image file into a 28×28 frame. A panic in an image
 // decoder on a malformed file becomes an error, so one bad file cannot take
 // the application down.
-func preprocess(path string) (frame []uint8, err error) {
+func preprocess(path string, budget *imageproc.Budget) (frame []uint8, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			frame, err = nil, fmt.Errorf("the image decoder failed: %v", p)
 		}
 	}()
-	st, err := imageproc.FrameFile(path)
+	st, err := imageproc.FrameFileWithin(path, budget)
 	if err != nil {
 		return nil, err
 	}

@@ -357,3 +357,41 @@ func BenchmarkLoadFolder(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/300, "ns/image")
 }
+
+// TestFolderDecodingIsBounded: however many workers decode a folder, the
+// pixels decoded at once stay within the budget, so memory does not grow
+// with the number of cores.
+func TestFolderDecodingIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	imageDir(t, dir, 6, threeShapes) // 18 images of 48×48 = 2304 pixels
+	var paths []string
+	for class := range threeShapes {
+		entries, err := os.ReadDir(filepath.Join(dir, class))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			paths = append(paths, filepath.Join(dir, class, e.Name()))
+		}
+	}
+	budget := imageproc.NewBudget(5000) // two images at a time
+	results := preprocessAll(paths, 8, budget)
+	for i, r := range results {
+		if r.err != nil || len(r.frame) != pixels {
+			t.Fatalf("%s: %v", paths[i], r.err)
+		}
+	}
+	if peak := budget.Peak(); peak < 2304 || peak > 5000 {
+		t.Errorf("8 workers held %d pixels at most, want between one image (2304) and the budget (5000)", peak)
+	}
+	// An image larger than the whole budget is decoded alone.
+	small := imageproc.NewBudget(1000)
+	for _, r := range preprocessAll(paths[:4], 4, small) {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	if peak := small.Peak(); peak != 1000 {
+		t.Errorf("images larger than the budget held %d pixels at most, want all 1000 of it", peak)
+	}
+}

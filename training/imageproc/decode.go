@@ -54,6 +54,13 @@ func formatName(format string) string {
 // (damaged or truncated data) or ErrTooLarge, and say what was found and
 // what is allowed.
 func Decode(r io.Reader) (image.Image, error) {
+	img, _, err := decode(r, nil)
+	return img, err
+}
+
+// decode is Decode, holding the image's pixels from b (if not nil) once
+// its header is read; held is how many it holds, 0 after an error.
+func decode(r io.Reader, b *Budget) (img image.Image, held int64, err error) {
 	// DecodeConfig consumes an unknown amount of the stream (a whole
 	// buffer; all of it for TIFF, whose decoder needs random access), so
 	// keep a copy of what it read and replay it in front of the rest.
@@ -63,28 +70,37 @@ func Decode(r io.Reader) (image.Image, error) {
 	switch {
 	case err == nil:
 	case head.Len() == 0:
-		return nil, fmt.Errorf("empty input (0 bytes) is %w", ErrUnsupported)
+		return nil, 0, fmt.Errorf("empty input (0 bytes) is %w", ErrUnsupported)
 	case errors.Is(err, image.ErrFormat):
-		return nil, ErrUnsupported
+		return nil, 0, ErrUnsupported
 	default:
-		return nil, corrupt(name, "header", err)
+		return nil, 0, corrupt(name, "header", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, fmt.Errorf("%w: %s header declares %d×%d pixels (need at least 1×1)",
+		return nil, 0, fmt.Errorf("%w: %s header declares %d×%d pixels (need at least 1×1)",
 			ErrCorrupt, name, cfg.Width, cfg.Height)
 	}
 	if cfg.Width > MaxPixels || cfg.Height > MaxPixels || int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
-		return nil, tooLarge(name+" header declares", cfg.Width, cfg.Height)
+		return nil, 0, tooLarge(name+" header declares", cfg.Width, cfg.Height)
 	}
-	img, err := decodeSafely(io.MultiReader(&head, r))
+	var pixels int64 // held from b
+	if b != nil {
+		pixels = b.take(int64(cfg.Width) * int64(cfg.Height))
+		defer func() {
+			if err != nil {
+				b.give(pixels)
+			}
+		}()
+	}
+	img, err = decodeSafely(io.MultiReader(&head, r))
 	if err != nil {
-		return nil, corrupt(name, "data", err)
+		return nil, 0, corrupt(name, "data", err)
 	}
-	if b := img.Bounds(); b.Empty() {
-		return nil, fmt.Errorf("%w: %s decoded to %d×%d pixels (need at least 1×1)",
-			ErrCorrupt, name, b.Dx(), b.Dy())
+	if bounds := img.Bounds(); bounds.Empty() {
+		return nil, 0, fmt.Errorf("%w: %s decoded to %d×%d pixels (need at least 1×1)",
+			ErrCorrupt, name, bounds.Dx(), bounds.Dy())
 	}
-	return img, nil
+	return img, pixels, nil
 }
 
 // decodeSafely turns a panic in a decoder into an error. The decoders are
