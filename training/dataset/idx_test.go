@@ -365,11 +365,14 @@ func TestLoadIDXErrors(t *testing.T) {
 			}, nil,
 			"train-labels-idx1-ubyte.gz: damaged or cut-short gzip data after 40 bytes: gzip: invalid checksum"},
 		{"forged count", plainNames,
-			put("train-images-idx3-ubyte", idxBytes(magicImages, []uint32{1 << 31, 28, 28}, make([]byte, 784))), nil,
-			"train-images-idx3-ubyte: truncated: the header declares 2147483648 images (1683627180032 bytes) but the file holds 784 bytes after the header, 1683627179248 short"},
+			put("train-images-idx3-ubyte", idxBytes(magicImages, []uint32{2_000_000, 28, 28}, make([]byte, 784))), nil,
+			"train-images-idx3-ubyte: truncated: the header declares 2000000 images (1568000000 bytes) but the file holds 784 bytes after the header, 1567999216 short"},
 		{"forged count gzip'd", gzipNames,
-			put("train-images-idx3-ubyte.gz", gzipBytes(t, idxBytes(magicImages, []uint32{1 << 31, 28, 28}, make([]byte, 784)))), nil,
-			"train-images-idx3-ubyte.gz: truncated: the header declares 2147483648 images (1683627180032 bytes) but a gzip file of 40 bytes cannot hold more than 41600"},
+			put("train-images-idx3-ubyte.gz", gzipBytes(t, idxBytes(magicImages, []uint32{2_000_000, 28, 28}, make([]byte, 784)))), nil,
+			"train-images-idx3-ubyte.gz: truncated: the header declares 2000000 images (1568000000 bytes) but a gzip file of 44 bytes cannot hold more than 45760"},
+		{"over 2 GB declared", plainNames,
+			put("train-images-idx3-ubyte", idxBytes(magicImages, []uint32{1 << 31, 28, 28}, make([]byte, 784))), nil,
+			"train-images-idx3-ubyte: declares 2147483648 images (1568.0 GB); at most 2 GB of an IDX file's data is read"},
 		{"forged count gzip'd within the gzip bound", gzipNames,
 			put("train-images-idx3-ubyte.gz", gzipBytes(t, idxBytes(magicImages, []uint32{20000, 28, 28}, noise(50*784)))), nil,
 			"train-images-idx3-ubyte.gz: truncated: the header declares 20000 images (15680000 bytes) but the data ends after 39200 bytes, 15640800 short"},
@@ -448,8 +451,8 @@ func TestLoadIDXForgedCountAllocation(t *testing.T) {
 		data  []byte
 		gzip  bool
 	}{
-		{"plain", 1<<32 - 1, make([]byte, 10*784), false},
-		{"gzip beyond what the file can hold", 1<<32 - 1, make([]byte, 10*784), true},
+		{"plain", 2_500_000, make([]byte, 10*784), false},
+		{"gzip beyond what the file can hold", 2_500_000, make([]byte, 10*784), true},
 		// 1.2 MB of incompressible data: 100 MB is within deflate's bound,
 		// so only reading incrementally keeps the allocation small.
 		{"gzip within the bound", 128_000, noise(1500 * 784), true},
@@ -524,7 +527,7 @@ func FuzzReadIDX(f *testing.F) {
 	f.Add(idxBytes(magicImages, []uint32{1 << 31, 28, 28}, nil), true)
 	f.Fuzz(func(t *testing.T, b []byte, images bool) {
 		fsys := fstest.MapFS{"f": &fstest.MapFile{Data: b}}
-		data, err := readIDX(fsys, "f", images)
+		data, err := readIDX(fsys, "f", images, false)
 		if err != nil {
 			if data != nil || !strings.HasPrefix(err.Error(), "f: ") {
 				t.Fatalf("readIDX = %d bytes, %q; want no data and an error naming the file", len(data), err)
@@ -535,4 +538,37 @@ func FuzzReadIDX(f *testing.F) {
 			t.Fatalf("readIDX accepted %d bytes of images, not a whole number of frames", len(data))
 		}
 	})
+}
+
+// TestReadIDXCostsItsSizeOnce: a gzip'd set that expands a thousandfold
+// (all-black images) costs its decompressed size once, with no copies;
+// and a gzip trailer forged to agree with a forged count reserves nothing.
+func TestReadIDXCostsItsSizeOnce(t *testing.T) {
+	const count = 50_000 // 39 MB of pixels from a 40 KB file
+	bomb := gzipBytes(t, idxBytes(magicImages, []uint32{count, 28, 28}, make([]byte, count*784)))
+	forged := gzipBytes(t, idxBytes(magicImages, []uint32{count, 28, 28}, make([]byte, 784)))
+	binary.LittleEndian.PutUint32(forged[len(forged)-4:], 16+count*784) // the trailer's size
+	for _, tt := range []struct {
+		name     string
+		file     []byte
+		ok       bool
+		maxAlloc uint64
+	}{
+		{"all-black images", bomb, true, count*784 + 8<<20}, // a copy would be 37 MB more
+		{"a forged trailer", forged, false, 4 << 20},
+	} {
+		fsys := fstest.MapFS{"f": {Data: tt.file}}
+		var data []byte
+		var err error
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		data, err = readIDX(fsys, "f", true, false)
+		runtime.ReadMemStats(&after)
+		if (err == nil) != tt.ok || (tt.ok && len(data) != count*784) {
+			t.Errorf("%s: readIDX = %d bytes, %v", tt.name, len(data), err)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > tt.maxAlloc {
+			t.Errorf("%s: readIDX allocated %.1f MB, want at most %.1f MB", tt.name, float64(got)/(1<<20), float64(tt.maxAlloc)/(1<<20))
+		}
+	}
 }

@@ -27,7 +27,7 @@ func parseMNIST() (*rawSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readRawSet(fsys, mnistFiles)
+	return readRawSet(fsys, mnistFiles, true)
 }
 
 // LoadMNIST returns the MNIST digits embedded in the binary, restricted to
