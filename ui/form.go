@@ -130,7 +130,7 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 	f.rotate = numberField(k, "15", false, func(c *training.Config, v float64) { c.Augment.Rotate = v }, edit)
 	f.shiftOn = widget.NewCheck("Shift ± pixels", func(bool) { f.updateAugment(); edit() })
 	f.shift = numberField(k, "2", true, func(c *training.Config, v float64) { c.Augment.Shift = int(v) }, edit)
-	f.penOn = widget.NewCheck("Pen width ± pixels a side", func(bool) { f.updateAugment(); edit() })
+	f.penOn = widget.NewCheck("Pen width ± px", func(bool) { f.updateAugment(); edit() })
 	f.pen = numberField(k, "0.5", false, func(c *training.Config, v float64) { c.Augment.Pen = v }, edit)
 	f.noiseOn = widget.NewCheck("Gaussian noise σ", func(bool) { f.updateAugment(); edit() })
 	f.noise = numberField(k, "0.1", false, func(c *training.Config, v float64) { c.Augment.Noise = v }, edit)

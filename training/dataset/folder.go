@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -124,11 +125,32 @@ func LoadFolder(dir string, classes []string, seed uint64) (*Dataset, error) {
 		d.Train, d.Test = sets[0], sets[1]
 		return d, nil
 	}
+	// Every class needs a test image: one in five is set aside, so a
+	// class needs at least 3 readable images (round(0.2·3) = 1).
+	var small []string
+	for k, n := range sets[0].ClassCounts(len(d.Classes)) {
+		if math.Round(folderTestFraction*float64(n)) < 1 {
+			small = append(small, fmt.Sprintf("%s (%d)", d.Classes[k], n))
+		}
+	}
+	if len(small) > 0 {
+		return nil, fmt.Errorf("%s: %d of %d classes have too few readable images to set one aside for testing (at least 3 are needed): %s; add images, or give the test images in a test folder: %s",
+			source, len(small), len(d.Classes), strings.Join(cut(small, 12), ", "), folderLayout)
+	}
 	inTest := stratify(sets[0].Labels, folderTestFraction, seed, func(label int32) string {
 		return "test:" + d.Classes[label]
 	})
 	d.Train, d.Test = sets[0].partition(inTest)
 	return d, nil
+}
+
+// cut returns the first n items of a list, the last one saying how many
+// more there are.
+func cut(items []string, n int) []string {
+	if len(items) <= n {
+		return items
+	}
+	return append(slices.Clone(items[:n-1]), fmt.Sprintf("… and %d more", len(items)-n+1))
 }
 
 // classFolders finds the class folders of the image folder dir: parts are
@@ -256,11 +278,14 @@ func hasImages(dir string) bool {
 // (but not following links to folders), in lexical order of their paths.
 func imageFiles(dir string) ([]string, error) {
 	var files []string
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+	// With a trailing separator the walk starts inside dir even when dir
+	// is a link to a folder (WalkDir follows no links, its root's either).
+	root := dir + string(filepath.Separator)
+	err := filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("cannot list %s: %w", path, err)
+			return fmt.Errorf("cannot list %s: %w", filepath.Clean(path), err)
 		}
-		if path == dir {
+		if path == root {
 			return nil
 		}
 		if ignored(e.Name()) {

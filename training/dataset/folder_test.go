@@ -395,3 +395,35 @@ func TestFolderDecodingIsBounded(t *testing.T) {
 		t.Errorf("images larger than the budget held %d pixels at most, want all 1000 of it", peak)
 	}
 }
+
+// TestLoadFolderFollowsLinkedClasses: a class folder that is a link to a
+// folder of images is read like the folder itself.
+func TestLoadFolderFollowsLinkedClasses(t *testing.T) {
+	elsewhere := t.TempDir()
+	imageDir(t, elsewhere, 5, threeShapes)
+	dir := t.TempDir()
+	for class := range threeShapes {
+		if err := os.Symlink(filepath.Join(elsewhere, class), filepath.Join(dir, class)); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	ds, err := LoadFolder(dir, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ds.Train.Len() + ds.Test.Len(); n != 15 || len(ds.Classes) != 3 {
+		t.Errorf("LoadFolder through links: %d images of %d classes, want 15 of 3", n, len(ds.Classes))
+	}
+}
+
+// TestLoadFolderNamesClassesTooSmall: with the automatic split, classes
+// too small to give a test image are named, not "the test set is empty".
+func TestLoadFolderNamesClassesTooSmall(t *testing.T) {
+	dir := t.TempDir()
+	imageDir(t, dir, 2, threeShapes)
+	_, err := LoadFolder(dir, nil, 1)
+	want := "3 of 3 classes have too few readable images to set one aside for testing (at least 3 are needed): alpha (2), mid (2), zeta (2); add images"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("LoadFolder(2 images a class) = %v, want %q", err, want)
+	}
+}
