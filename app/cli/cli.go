@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Exit statuses. A crash (a Go panic) exits with 2 as well, but prints a
@@ -114,8 +117,39 @@ func parse(env Env, fs *flag.FlagSet, args []string) ([]string, int, bool) {
 
 // fail prints a one-line error for command and returns status.
 func fail(env Env, command string, status int, format string, a ...any) int {
-	fmt.Fprintf(env.Stderr, "workbench %s: %s\n", command, fmt.Sprintf(format, a...))
+	fmt.Fprintf(env.Stderr, "workbench %s: %s\n", command, escaped(fmt.Sprintf(format, a...)))
 	return status
+}
+
+// escaped writes the control characters and invalid bytes of a file or
+// class name (or a message holding one) as Go escapes, \n, \x1b, so that
+// a name cannot break a line or drive the terminal, as --json's escaping
+// already ensures.
+func escaped(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && len(s[i:]) > 0:
+			q := strconv.Quote(s[i : i+1])
+			b.WriteString(q[1 : len(q)-1])
+		case unicode.IsControl(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // isTerminal reports whether f is a character device.

@@ -42,7 +42,7 @@ func runPredict(env Env, args []string) int {
 			if *asJSON {
 				line(env, map[string]any{"file": path, "error": err.Error()})
 			} else {
-				fmt.Fprintf(env.Stderr, "workbench predict: %v\n", err)
+				fmt.Fprintf(env.Stderr, "workbench predict: %s\n", escaped(err.Error()))
 			}
 			continue
 		}
@@ -54,7 +54,7 @@ func runPredict(env Env, args []string) int {
 			line(env, map[string]any{"file": path, "class": m.Classes[p.Class], "probs": probs})
 			continue
 		}
-		fmt.Fprintf(env.Stdout, "%s: %s (%.1f%%)", path, m.Classes[p.Class], 100*p.Probs[p.Class])
+		fmt.Fprintf(env.Stdout, "%s: %s (%.1f%%)", escaped(path), escaped(m.Classes[p.Class]), 100*p.Probs[p.Class])
 		order := make([]int, len(p.Probs))
 		for i := range order {
 			order[i] = i
@@ -62,7 +62,7 @@ func runPredict(env Env, args []string) int {
 		sort.SliceStable(order, func(a, b int) bool { return p.Probs[order[a]] > p.Probs[order[b]] })
 		var parts []string
 		for _, i := range order {
-			parts = append(parts, fmt.Sprintf("%s %.1f%%", m.Classes[i], 100*p.Probs[i]))
+			parts = append(parts, fmt.Sprintf("%s %.1f%%", escaped(m.Classes[i]), 100*p.Probs[i]))
 		}
 		fmt.Fprintf(env.Stdout, "   [%s]\n", strings.Join(parts, ", "))
 	}

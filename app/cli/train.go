@@ -78,7 +78,7 @@ func runTrain(env Env, args []string) int {
 		return fail(env, "train", ExitUsage, "%v", err)
 	}
 	for _, s := range data.Skipped {
-		fmt.Fprintf(env.Stderr, "workbench train: skipped %s\n", s)
+		fmt.Fprintf(env.Stderr, "workbench train: skipped %s\n", escaped(s))
 	}
 	if f.out != "" {
 		// Found unwritable now, not after the run.
@@ -288,7 +288,7 @@ func (r *reporter) start() {
 	fmt.Fprintf(w, "network   %s (%s), %d parameters, %s loss, %s lr %g, batch %d\n",
 		spec, acts, spec.ParamCount(), r.cfg.Loss, r.cfg.Optimizer, r.cfg.LR, r.cfg.Batch)
 	fmt.Fprintf(w, "data      %s, classes %s: %d train, %d validation, %d test images\n",
-		r.data.Source, strings.Join(r.data.Classes, ","), r.data.Train.Len(), r.data.Val.Len(), r.data.Test.Len())
+		escaped(r.data.Source), escaped(strings.Join(r.data.Classes, ",")), r.data.Train.Len(), r.data.Val.Len(), r.data.Test.Len())
 	fmt.Fprintf(w, "compute   %s\n\n", openblas.Load())
 	fmt.Fprintf(w, "%5s  %10s  %9s  %9s  %8s  %9s  %7s\n", "epoch", "train loss", "train acc", "val loss", "val acc", "samples/s", "time")
 }
@@ -378,21 +378,21 @@ func (r *reporter) done(e *training.DoneEvent) {
 		t.Loss, 100*t.Accuracy, t.N, thousands(e.SamplesPerSec), e.Elapsed.Seconds())
 	fmt.Fprint(w, "per class")
 	for i, a := range t.PerClass {
-		fmt.Fprintf(w, "  %s %.1f%%", r.data.Classes[i], 100*a)
+		fmt.Fprintf(w, "  %s %.1f%%", escaped(r.data.Classes[i]), 100*a)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "\nconfusion (rows: true class, columns: predicted)")
 	width := 6
 	for _, c := range r.data.Classes {
-		width = max(width, len(c)+1)
+		width = max(width, len(escaped(c))+1)
 	}
 	fmt.Fprintf(w, "%*s", width, "")
 	for _, c := range r.data.Classes {
-		fmt.Fprintf(w, "%*s", width, c)
+		fmt.Fprintf(w, "%*s", width, escaped(c))
 	}
 	fmt.Fprintln(w)
 	for i, row := range t.Confusion {
-		fmt.Fprintf(w, "%*s", width, r.data.Classes[i])
+		fmt.Fprintf(w, "%*s", width, escaped(r.data.Classes[i]))
 		for _, n := range row {
 			fmt.Fprintf(w, "%*d", width, n)
 		}
@@ -408,7 +408,7 @@ func (r *reporter) failed(e *training.ErrorEvent) {
 		m := map[string]any{"event": "error", "message": e.Err.Error(), "epoch": e.Epoch, "step": e.Step}
 		r.line(m)
 	}
-	fmt.Fprintf(r.env.Stderr, "workbench train: %v\n", e.Err)
+	fmt.Fprintf(r.env.Stderr, "workbench train: %s\n", escaped(e.Err.Error()))
 }
 
 func (r *reporter) line(v map[string]any) {

@@ -110,3 +110,25 @@ func TestPredictJSONAlwaysAnswers(t *testing.T) {
 		t.Errorf("predict with overflowing weights: status %d, want %d", status, ExitFailure)
 	}
 }
+
+func TestEscaped(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"eight.png", "eight.png"},
+		{"ünïcode 8", "ünïcode 8"},
+		{"a\nb.png", `a\nb.png`},
+		{"\x1b[31mred", `\x1b[31mred`},
+		{"bad\xffbyte", `bad\xffbyte`},
+	} {
+		if got := escaped(tt.in); got != tt.want {
+			t.Errorf("escaped(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// A file name with a line break is printed on one line.
+	dir := t.TempDir()
+	odd := filepath.Join(dir, "two\nlines.png")
+	os.WriteFile(odd, []byte("not an image"), 0o644)
+	_, _, stderr := run("predict", "--model", trainedModel(t), odd)
+	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, `two\nlines.png`) {
+		t.Errorf("predict of a file named with a line break printed %q, want one line with it escaped", stderr)
+	}
+}
