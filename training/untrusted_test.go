@@ -20,7 +20,7 @@ import (
 // forgedModel writes a model file whose metadata claims spec, classes and
 // the normalisation mean and std, holding the tensors of net (which may
 // not match), and returns its path.
-func forgedModel(t *testing.T, spec nn.Spec, classes []string, mean, std string, net *nn.Model) string {
+func forgedModel(t testing.TB, spec nn.Spec, classes []string, mean, std string, net *nn.Model) string {
 	t.Helper()
 	specJSON, _ := json.Marshal(spec)
 	classJSON, _ := json.Marshal(classes)
@@ -128,4 +128,68 @@ func TestDecodeConfig(t *testing.T) {
 	if _, err := DecodeConfig([]byte(huge), &cfg); err == nil || len(err.Error()) > 210 {
 		t.Errorf("DecodeConfig(a 1 MB number) = an error of %d bytes, want at most 210", len(fmt.Sprint(err)))
 	}
+}
+
+// FuzzReadModel feeds arbitrary bytes to the model reader (safetensors,
+// then the architecture and metadata checks): it must never panic, and a
+// model it accepts must hold finite weights of its architecture's shapes
+// (predicting with it is tested with real models). Run it with
+//
+//	go test -run '^$' -fuzz FuzzReadModel -fuzztime 60s ./training/
+func FuzzReadModel(f *testing.F) {
+	small := nn.Spec{Inputs: 784, Hidden: []nn.Layer{{Width: 3, Activation: nn.ReLU}}, Classes: 2}
+	net, err := nn.New(small, 1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, path := range []string{
+		forgedModel(f, small, []string{"a", "b"}, "0.1", "0.3", net),
+		forgedModel(f, small, []string{"a", "a"}, "0.1", "0.3", net),
+		forgedModel(f, nn.Spec{Inputs: 784, Classes: 2}, []string{"a", "b"}, "0.1", "NaN", net),
+	} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("not a model"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tensors, meta, err := safetensors.Read(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return
+		}
+		m, err := modelFromTensors(tensors, meta)
+		if err != nil {
+			return
+		}
+		if len(m.Classes) != m.Net.Spec.Classes {
+			t.Fatalf("accepted %d class names for %d outputs", len(m.Classes), m.Net.Spec.Classes)
+		}
+		for _, p := range m.Net.Params {
+			for _, v := range p.Data {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					t.Fatalf("accepted a model with %v in %s", v, p.Name)
+				}
+			}
+		}
+		if len(m.Net.Params) != len(m.Net.Spec.Shapes()) {
+			t.Fatalf("accepted %d tensors for the %s architecture", len(m.Net.Params), m.Net.Spec)
+		}
+	})
+}
+
+// FuzzDecodeConfig feeds arbitrary bytes to the config reader: it must
+// never panic, and its errors are one short line.
+func FuzzDecodeConfig(f *testing.F) {
+	for _, s := range []string{`{"lr": 0.01, "hidden": [128, 64], "activation": "relu"}`, `{"lr": 0.01, "lr": 1}`,
+		`{"classes": "3,5,8", "augment": "rotate=10,pen=0.5"}`, "\uFEFF{}", `null`, `{"hidden": [null]}`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg := DefaultConfig()
+		if _, err := DecodeConfig(data, &cfg); err != nil && len(err.Error()) > 210 {
+			t.Fatalf("an error of %d bytes", len(err.Error()))
+		}
+	})
 }
