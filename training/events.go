@@ -48,6 +48,9 @@ type BatchEvent struct {
 type EpochEvent struct {
 	Progress
 	Summary EpochSummary
+	// Model is a copy of the weights at the epoch's end when the run was
+	// started with Checkpoints (and they are finite), else nil.
+	Model *Model
 }
 
 // EpochSummary is one line of a run's per-epoch table.

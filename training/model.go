@@ -151,7 +151,7 @@ func (m *Model) Save(dir string) error {
 	if err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, ConfigFile), append(cfg, '\n'))
+	return WriteFileAtomic(filepath.Join(dir, ConfigFile), append(cfg, '\n'))
 }
 
 // writeWeights writes a network's tensors as a safetensors file with the
@@ -165,20 +165,32 @@ func writeWeights(path string, net *nn.Model, meta map[string]string) error {
 	if err := safetensors.Write(&buf, tensors, meta); err != nil {
 		return err
 	}
-	return writeFile(path, buf.Bytes())
+	return WriteFileAtomic(path, buf.Bytes())
 }
 
-// writeFile replaces path atomically, so that a crash never leaves half a
-// model behind.
-func writeFile(path string, data []byte) error {
+// WriteFileAtomic replaces path with data atomically: the data is written
+// to a temporary file beside it (named "."+name+".*"), synced, given the
+// permissions os.WriteFile gives (0644 before the umask), and renamed over
+// path, so that a crash never leaves half a file behind.
+func WriteFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
+	fail := func(err error) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	// CreateTemp makes files 0600; a record's files are all alike.
+	if err := tmp.Chmod(os.FileMode(0o644 &^ umask)); err != nil {
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())

@@ -3,6 +3,7 @@ package training
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -27,14 +28,16 @@ type Run struct {
 	resume chan struct{} // closed by Resume
 	parked chan struct{} // closed when the loop has stopped for a pause
 
-	cfg     Config
-	data    *Data
-	model   *nn.Model
-	init    *nn.Model // the weights before the first step
-	train   *nn.Net
-	opt     *optim.Optimizer
-	guard   *guard
-	history []EpochSummary
+	cfg   Config
+	data  *Data
+	model *nn.Model
+	init  *nn.Model // the weights before the first step
+	train *nn.Net
+	opt   *optim.Optimizer
+	guard *guard
+	// checkpoints: epoch events carry a copy of the weights (Checkpoints)
+	checkpoints bool
+	history     []EpochSummary
 	// pf is the batch prefetcher; the loop joins its goroutine before
 	// closing done.
 	pf *prefetcher
@@ -48,7 +51,7 @@ const eventBuffer = 1024
 // in a new goroutine. Cancelling ctx (or calling Stop) stops the run at
 // the next batch boundary; it then evaluates the model on the test set
 // and ends with a DoneEvent whose Stopped field is true.
-func Start(ctx context.Context, cfg Config, data *Data) (*Run, error) {
+func Start(ctx context.Context, cfg Config, data *Data, opts ...Option) (*Run, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -80,9 +83,20 @@ func Start(ctx context.Context, cfg Config, data *Data) (*Run, error) {
 		cfg:    cfg, data: data, model: model, init: model.Clone(), train: train, opt: opt,
 		guard: newGuard(cfg.Loss, len(data.Classes), model),
 	}
+	for _, o := range opts {
+		o(r)
+	}
 	go r.loop(ctx)
 	return r, nil
 }
+
+// An Option changes how a run reports.
+type Option func(*Run)
+
+// Checkpoints makes every EpochEvent carry a copy of the weights at the
+// epoch's end (EpochEvent.Model), for a record that survives the run
+// being killed. It costs a copy of the weights an epoch.
+func Checkpoints() Option { return func(r *Run) { r.checkpoints = true } }
 
 // Events is the run's event stream.
 func (r *Run) Events() <-chan Event { return r.events }
@@ -308,7 +322,11 @@ func (r *Run) loop(ctx context.Context) {
 			r.guard.epochEnded(s.Epoch, s.TrainLoss)
 			prog.Elapsed = clk.elapsed()
 			prog.ETA = time.Duration(float64(prog.Elapsed) / float64(prog.Step) * float64(prog.Steps-prog.Step))
-			r.send(ctx, &EpochEvent{Progress: prog, Summary: s})
+			ev := &EpochEvent{Progress: prog, Summary: s}
+			if r.checkpoints && finite(r.params()) {
+				ev.Model = r.snapshot()
+			}
+			r.send(ctx, ev)
 		}
 	}
 	pcancel()
@@ -341,6 +359,18 @@ func (r *Run) params() [][]float32 {
 		ps[i] = p.Data
 	}
 	return ps
+}
+
+// finite reports whether every weight is a finite number.
+func finite(params [][]float32) bool {
+	for _, p := range params {
+		for _, v := range p {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // snapshot copies the current weights into a Model that outlives the run.

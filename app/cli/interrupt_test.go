@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/neuralworkbench/workbench/training/runs"
 )
 
 // lineWatcher is an output that reports when a line containing a given
@@ -88,5 +90,8 @@ func stopBySignal(t *testing.T, signum syscall.Signal, want int) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "model.safetensors")); err != nil {
 		t.Errorf("no model saved after %v: %v", signum, err)
+	}
+	if s, err := runs.ReadSummary(out); err != nil || s.Status != runs.Stopped {
+		t.Errorf("summary after %v: %+v, %v; want stopped", signum, s, err)
 	}
 }

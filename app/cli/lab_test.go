@@ -166,6 +166,11 @@ func trainedModel(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	// As a child process: run the command line given in the environment
+	// (see runChild) instead of the tests.
+	if args := os.Getenv(childArgs); args != "" {
+		os.Exit(Main(Env{Stdout: os.Stdout, Stderr: os.Stderr}, strings.Split(args, "\x1f")))
+	}
 	code := m.Run()
 	if modelDir != "" {
 		os.RemoveAll(modelDir)

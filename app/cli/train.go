@@ -2,16 +2,15 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"github.com/neuralworkbench/workbench/training/regular"
+	"github.com/neuralworkbench/workbench/training/runs"
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,11 +79,17 @@ func runTrain(env Env, args []string) int {
 	for _, s := range data.Skipped {
 		fmt.Fprintf(env.Stderr, "workbench train: skipped %s\n", escaped(s))
 	}
+	// The record is started before the run: an unwritable or busy folder
+	// is found now, not after the run, and a killed run leaves its
+	// finished epochs behind (see package runs).
+	var record *runs.Writer
+	var opts []training.Option
 	if f.out != "" {
-		// Found unwritable now, not after the run.
-		if err := writable(f.out); err != nil {
+		if record, err = runs.Create(f.out, cfg, data); err != nil {
 			return fail(env, "train", ExitUsage, "--out: %v", err)
 		}
+		defer record.Close()
+		opts = append(opts, training.Checkpoints())
 	}
 
 	// Ctrl-C and SIGTERM stop the run as the window's Stop does: the
@@ -103,24 +108,32 @@ func runTrain(env Env, args []string) int {
 		case <-ctx.Done():
 		}
 	}()
-	run, err := training.Start(ctx, cfg, data)
+	run, err := training.Start(ctx, cfg, data, opts...)
 	if err != nil {
 		return fail(env, "train", ExitUsage, "%v", err)
 	}
 	rep := newReporter(env, f.json, cfg, data)
 	rep.start()
 	var last training.Event
+	var writeErr error // the first failure to write the record; it stops the run
 	for ev := range run.Events() {
 		last = ev
 		rep.event(ev)
+		if e, ok := ev.(*training.EpochEvent); ok && record != nil && writeErr == nil {
+			if writeErr = record.Epoch(e); writeErr != nil {
+				cancel()
+			}
+		}
 	}
 	run.Wait()
+	if writeErr != nil {
+		return fail(env, "train", ExitFailure, "writing %s: %v (the run was stopped)", f.out, writeErr)
+	}
 
 	var model *training.Model
-	var history []training.EpochSummary
 	switch e := last.(type) {
 	case *training.DoneEvent:
-		model, history, status = e.Model, e.History, ExitOK
+		model, status = e.Model, ExitOK
 		switch {
 		case e.Stopped && stopped.Load() == syscall.SIGTERM:
 			status = ExitTerminated
@@ -130,36 +143,22 @@ func runTrain(env Env, args []string) int {
 			status = ExitDiverged
 		}
 	case *training.ErrorEvent:
-		model, history, status = e.Model, e.History, ExitFailure
+		model, status = e.Model, ExitFailure
 		if errors.As(e.Err, new(*training.DivergedError)) {
 			status = ExitDiverged
 		}
 	default: // the engine always ends with one of the above
 		return fail(env, "train", ExitFailure, "the run ended without a result (last event %T)", last)
 	}
-	if f.out != "" && model != nil {
-		if err := writeOutputs(f.out, model, history, last); err != nil {
+	if record != nil {
+		if err := record.Finish(last); err != nil {
 			return fail(env, "train", ExitFailure, "writing %s: %v", f.out, err)
 		}
-		if !f.json {
+		if !f.json && model != nil {
 			fmt.Fprintf(env.Stdout, "saved the model and metrics in %s\n", f.out)
 		}
 	}
 	return status
-}
-
-// writable creates dir if needed and checks that files can be written in
-// it, by writing and removing one.
-func writable(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".workbench-probe-*")
-	if err != nil {
-		return fmt.Errorf("cannot write in %s: %w", dir, errors.Unwrap(err))
-	}
-	f.Close()
-	return os.Remove(f.Name())
 }
 
 // trainConfig builds the config: defaults, then the --config file, then
@@ -437,54 +436,6 @@ func thousands(v float64) string {
 	}
 	return s
 }
-
-// writeOutputs writes --out's files: the model (model.safetensors and
-// config.json), metrics.csv and summary.json.
-func writeOutputs(dir string, model *training.Model, history []training.EpochSummary, last training.Event) error {
-	if err := model.Save(dir); err != nil {
-		return err
-	}
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	w.Write([]string{"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "samples_per_s", "duration_s"})
-	for _, s := range history {
-		val, valAcc := "", ""
-		if s.Val.N > 0 {
-			val, valAcc = ftoa(s.Val.Loss), ftoa(s.Val.Accuracy)
-		}
-		w.Write([]string{strconv.Itoa(s.Epoch), ftoa(s.TrainLoss), ftoa(s.TrainAcc), val, valAcc,
-			ftoa(math.Round(s.SamplesPerSec)), ftoa(seconds(s.Duration))})
-	}
-	w.Flush()
-	if err := os.WriteFile(filepath.Join(dir, "metrics.csv"), []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	summary := map[string]any{"classes": model.Classes, "architecture": model.Net.Spec.String(),
-		"parameters": model.Net.Spec.ParamCount(), "epochs": len(history)}
-	switch e := last.(type) {
-	case *training.DoneEvent:
-		summary["status"] = "done"
-		if e.Stopped {
-			summary["status"] = "stopped"
-		}
-		summary["test_loss"], summary["test_acc"] = e.Test.Loss, e.Test.Accuracy
-		summary["confusion"] = e.Test.Confusion
-		summary["samples_per_s"], summary["elapsed_s"] = math.Round(e.SamplesPerSec), seconds(e.Elapsed)
-		if e.Warning != "" {
-			summary["warning"] = e.Warning
-		}
-	case *training.ErrorEvent:
-		summary["status"] = "failed"
-		summary["error"] = e.Err.Error()
-	}
-	js, err := json.MarshalIndent(summary, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "summary.json"), append(js, '\n'), 0o644)
-}
-
-func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
 func activationNames() string {
 	names := make([]string, len(nn.Activations))

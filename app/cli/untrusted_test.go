@@ -3,14 +3,17 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/runs"
 )
 
 // TestConfigOnlyFromAFile: --config reads a regular file of at most 1 MB.
@@ -130,5 +133,64 @@ func TestEscaped(t *testing.T) {
 	_, _, stderr := run("predict", "--model", trainedModel(t), odd)
 	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, `two\nlines.png`) {
 		t.Errorf("predict of a file named with a line break printed %q, want one line with it escaped", stderr)
+	}
+}
+
+// childArgs names the environment variable that makes the test binary run
+// the command line it holds (separated by the unit separator, 0x1f) instead of the tests.
+const childArgs = "WORKBENCH_TEST_CHILD_ARGS"
+
+// TestKilledRunLeavesItsEpochs kills a training run with SIGKILL, as the
+// out-of-memory killer would, after its second epoch: the --out folder
+// holds every finished epoch's metrics, a model of the last one, and a
+// summary that reads as interrupted; a new run can use the folder.
+func TestKilledRunLeavesItsEpochs(t *testing.T) {
+	out := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childArgs+"="+strings.Join([]string{"train", "--json", "--epochs", "1000", "--limit", "300", "--out", out}, "\x1f"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	epochs := 0
+	for epochs < 2 && sc.Scan() {
+		if strings.Contains(sc.Text(), `"event":"epoch"`) {
+			epochs++
+		}
+	}
+	// The epoch's line is printed before its record is written: wait for
+	// the summary to say two epochs, reading it as the run writes it.
+	for {
+		s, err := runs.ReadSummary(out)
+		if err == nil && s.Epochs >= 2 {
+			break
+		}
+		if !sc.Scan() {
+			t.Fatalf("the run ended early: %v", cmd.Wait())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	s, err := runs.ReadSummary(out)
+	if err != nil || s.Status != runs.Interrupted || s.Epochs < 2 {
+		t.Fatalf("summary after SIGKILL: %+v, %v; want interrupted with at least 2 epochs", s, err)
+	}
+	b, _ := os.ReadFile(filepath.Join(out, runs.MetricsFile))
+	if rows := strings.Count(string(b), "\n") - 1; rows < s.Epochs {
+		t.Errorf("metrics.csv has %d rows for %d finished epochs:\n%s", rows, s.Epochs, b)
+	}
+	if _, err := training.LoadModel(out); err != nil {
+		t.Errorf("the last epoch's model does not load: %v", err)
+	}
+	if status, _, stderr := run("train", "--epochs", "1", "--limit", "300", "--out", out); status != ExitOK {
+		t.Errorf("a new run in the killed run's folder: status %d, %s", status, stderr)
+	}
+	if s, _ := runs.ReadSummary(out); s.Status != runs.Done {
+		t.Errorf("after the new run the summary says %s, want done", s.Status)
 	}
 }

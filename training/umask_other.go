@@ -1,0 +1,6 @@
+//go:build !unix
+
+package training
+
+// umask: there is none to honour elsewhere.
+const umask = 0
