@@ -84,7 +84,7 @@ func LoadIDX(dir string, classes []string, seed uint64) (*Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	return raw.dataset(source, names, classes, seed)
+	return raw.dataset(source, names, classes, seed, true)
 }
 
 // The four files of an IDX set, indexes into idxSet.files.
@@ -354,8 +354,9 @@ func readRawSet(fsys fs.FS, files [4]string, trusted bool) (*rawSet, error) {
 // dataset selects classes from raw and remaps their labels to 0..k−1 in
 // label-value order, copying only the selected samples. names, if not nil,
 // names the classes by label value. Without test files it splits off
-// testFraction of each class by seed.
-func (raw *rawSet) dataset(source string, names *classNames, want []string, seed uint64) (*Dataset, error) {
+// testFraction of each class by seed. If consume, the training images
+// stay in raw's buffers (see take) and raw is not usable afterwards.
+func (raw *rawSet) dataset(source string, names *classNames, want []string, seed uint64, consume bool) (*Dataset, error) {
 	var present [256]bool
 	var trainCount [256]int
 	for _, l := range raw.train.labels {
@@ -408,17 +409,42 @@ func (raw *rawSet) dataset(source string, names *classNames, want []string, seed
 		remap[v] = int32(k)
 	}
 	d := &Dataset{Source: source, Classes: pick(display, sel)}
+	take := rawPart.gather
+	if consume {
+		take = rawPart.take
+	}
 	if raw.hasTest {
-		d.Train = raw.train.gather(&remap, nil)
-		d.Test = raw.test.gather(&remap, nil)
+		d.Train = take(raw.train, &remap, nil)
+		d.Test = take(raw.test, &remap, nil)
 		return d, nil
 	}
 	inTest := stratify(raw.train.labels, testFraction, seed, func(v uint8) string {
 		return "test:" + strconv.Itoa(int(v))
 	})
-	d.Train = raw.train.gather(&remap, func(i int) bool { return !inTest[i] })
+	// The test images are copied out first; the training images then stay
+	// where they were read.
 	d.Test = raw.train.gather(&remap, func(i int) bool { return inTest[i] })
+	d.Train = take(raw.train, &remap, func(i int) bool { return !inTest[i] })
 	return d, nil
+}
+
+// take is gather without a copy: the samples kept are moved to the front
+// of p's own image buffer (in order: a sample only ever moves towards the
+// front), so that reading a set costs its size once. p's images are not
+// usable afterwards: the parsed embedded MNIST, which is kept, is gathered.
+func (p rawPart) take(remap *[256]int32, keep func(i int) bool) *Split {
+	labels := make([]int32, 0, len(p.labels))
+	j := 0
+	for i, l := range p.labels {
+		if remap[l] >= 0 && (keep == nil || keep(i)) {
+			if j != i {
+				copy(p.images[j*pixels:(j+1)*pixels], p.images[i*pixels:(i+1)*pixels])
+			}
+			labels = append(labels, remap[l])
+			j++
+		}
+	}
+	return &Split{Images: p.images[: j*pixels : j*pixels], Labels: labels}
 }
 
 // gather copies the samples of p whose label remap keeps (remap ≥ 0) and,

@@ -572,3 +572,31 @@ func TestReadIDXCostsItsSizeOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadIDXCostsItsSizeOnce: loading a gzip'd set that expands a
+// thousandfold costs its images' size about once: the training images stay
+// where they were read, only the test seventh is copied out.
+func TestLoadIDXCostsItsSizeOnce(t *testing.T) {
+	const count = 30_000 // 23.5 MB of all-black images
+	dir := t.TempDir()
+	labels := make([]byte, count)
+	for i := range labels {
+		labels[i] = byte(i % 3)
+	}
+	writeFile(t, filepath.Join(dir, gzipNames[0]), gzipBytes(t, idxBytes(magicImages, []uint32{count, 28, 28}, make([]byte, count*784))))
+	writeFile(t, filepath.Join(dir, gzipNames[1]), gzipBytes(t, idxBytes(magicLabels, []uint32{count}, labels)))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	ds, err := LoadIDX(dir, []string{"0", "2"}, 1)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ds.Train.Len() + ds.Test.Len(); n != 20_000 {
+		t.Errorf("loaded %d images of classes 0 and 2, want 20000", n)
+	}
+	const once = count * 784
+	if got := after.TotalAlloc - before.TotalAlloc; got > once+once/7+8<<20 {
+		t.Errorf("LoadIDX allocated %.1f MB for %.1f MB of images, want about once (a copy would be twice)", float64(got)/(1<<20), float64(once)/(1<<20))
+	}
+}

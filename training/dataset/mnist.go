@@ -44,7 +44,7 @@ func LoadMNIST(classes []string) (*Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mnist: the embedded data is damaged: %w", err)
 	}
-	return raw.dataset("mnist", nil, classes, 0)
+	return raw.dataset("mnist", nil, classes, 0, false)
 }
 
 // PreloadMNIST starts parsing the embedded MNIST in the background and
