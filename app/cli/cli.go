@@ -8,14 +8,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// Exit statuses. A crash (a Go panic) exits with 2 as well, but prints a
-// stack trace: bad input never does.
+// Exit statuses. A crash (a panic in the command) exits with ExitFailure
+// and a stack trace, never with 2; only the Go runtime's own fatal errors
+// (running out of memory) exit 2, which the limits on every input are
+// there to prevent.
 const (
 	ExitOK          = 0
 	ExitFailure     = 1   // the command failed: a file could not be written, an image could not be classified
@@ -57,7 +60,7 @@ func Main(env Env, args []string) int {
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			return c.run(env, args[1:])
+			return runCommand(env, c.name, c.run, args[1:])
 		}
 	}
 	names := make([]string, len(commands))
@@ -66,6 +69,19 @@ func Main(env Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stderr, "workbench: unknown command %q (commands: %s; run without arguments for the window)\n", args[0], strings.Join(names, ", "))
 	return ExitUsage
+}
+
+// runCommand runs a command, turning a panic into a message with its
+// stack and ExitFailure: Go's own exit status for a panic is 2, which would
+// make a crash look like bad input.
+func runCommand(env Env, name string, run func(Env, []string) int, args []string) (status int) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(env.Stderr, "workbench %s: internal error (please report it): %v\n%s", name, p, debug.Stack())
+			status = ExitFailure
+		}
+	}()
+	return run(env, args)
 }
 
 func usage(w io.Writer) {

@@ -194,3 +194,13 @@ func TestKilledRunLeavesItsEpochs(t *testing.T) {
 		t.Errorf("after the new run the summary says %s, want done", s.Status)
 	}
 }
+
+// TestCrashIsNotBadInput: a panic in a command exits with 1 and says it
+// is an internal error, never 2, the status of bad input.
+func TestCrashIsNotBadInput(t *testing.T) {
+	var stderr strings.Builder
+	status := runCommand(Env{Stderr: &stderr}, "train", func(Env, []string) int { panic("index out of range") }, nil)
+	if status != ExitFailure || !strings.Contains(stderr.String(), "workbench train: internal error (please report it): index out of range") {
+		t.Errorf("a panicking command: status %d, stderr %q; want %d and an internal error", status, stderr.String(), ExitFailure)
+	}
+}
