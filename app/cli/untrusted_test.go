@@ -204,3 +204,14 @@ func TestCrashIsNotBadInput(t *testing.T) {
 		t.Errorf("a panicking command: status %d, stderr %q; want %d and an internal error", status, stderr.String(), ExitFailure)
 	}
 }
+
+// TestPredictNamesAFolder: a folder named like an image is reported as a
+// folder, not as an empty image.
+func TestPredictNamesAFolder(t *testing.T) {
+	folder := filepath.Join(t.TempDir(), "x.png")
+	os.Mkdir(folder, 0o755)
+	status, _, stderr := run("predict", "--model", trainedModel(t), folder)
+	if status != ExitUsage || !strings.Contains(stderr, folder+" is a directory, not a regular file") {
+		t.Errorf("predict of a folder named x.png: status %d, stderr %q", status, stderr)
+	}
+}

@@ -230,14 +230,6 @@ func readSmallFile(path string) (string, error) {
 	return string(b), err
 }
 
-// notRegular names what a file that is not a regular file is.
-func notRegular(fi fs.FileInfo) error {
-	if fi.IsDir() {
-		return fmt.Errorf("is a directory, %w", regular.ErrNotRegular)
-	}
-	return fmt.Errorf("is %v, %w", fi.Mode().Type(), regular.ErrNotRegular)
-}
-
 // lines splits text into lines without their line endings, dropping a UTF-8
 // byte order mark and trailing blank lines.
 func lines(text string) []string {
@@ -493,8 +485,10 @@ func readIDX(fsys fs.FS, name string, images bool, trusted bool) (data []byte, e
 		}
 	}()
 	// Stat first: opening a named pipe would block until a writer comes.
-	if fi, err := fs.Stat(fsys, name); err == nil && !fi.Mode().IsRegular() {
-		return nil, notRegular(fi)
+	if fi, err := fs.Stat(fsys, name); err == nil {
+		if err := regular.Check("the file", fi); err != nil {
+			return nil, err
+		}
 	}
 	f, err := fsys.Open(name)
 	if err != nil {

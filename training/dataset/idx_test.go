@@ -600,3 +600,18 @@ func TestLoadIDXCostsItsSizeOnce(t *testing.T) {
 		t.Errorf("LoadIDX allocated %.1f MB for %.1f MB of images, want about once (a copy would be twice)", float64(got)/(1<<20), float64(once)/(1<<20))
 	}
 }
+
+// TestLoadIDXRefusesAPipe: a named pipe in place of an IDX file would block
+// the reader until something wrote to it; it is refused at once.
+func TestLoadIDXRefusesAPipe(t *testing.T) {
+	dir := idxDir(t, false, plainNames)
+	pipe := filepath.Join(dir, plainNames[0])
+	os.Remove(pipe)
+	if err := mkfifo(pipe); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	_, err := LoadIDX(dir, nil, 1)
+	if want := "train-images-idx3-ubyte: the file is a named pipe, not a regular file"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("LoadIDX with a named pipe = %v, want %q", err, want)
+	}
+}

@@ -25,7 +25,7 @@ func Open(path string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := check(path, st); err != nil {
+	if err := Check(path, st); err != nil {
 		return nil, err
 	}
 	f, err := os.Open(path)
@@ -34,7 +34,7 @@ func Open(path string) (*os.File, error) {
 	}
 	// And again on what was opened, should the path have been replaced.
 	if st, err = f.Stat(); err == nil {
-		err = check(path, st)
+		err = Check(path, st)
 	}
 	if err != nil {
 		f.Close()
@@ -43,7 +43,9 @@ func Open(path string) (*os.File, error) {
 	return f, nil
 }
 
-func check(path string, st fs.FileInfo) error {
+// Check returns nil if st, the information of the file at path, is that
+// of a regular file, else an error naming what it is.
+func Check(path string, st fs.FileInfo) error {
 	if st.Mode().IsRegular() {
 		return nil
 	}
