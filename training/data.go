@@ -32,15 +32,22 @@ func Prepare(cfg Config) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Split(ds, cfg)
+	// The dataset was loaded for this run alone: its training images
+	// become the run's without a copy.
+	return split(ds, cfg, dataset.SplitValidationInPlace)
 }
 
-// Split divides an already loaded dataset as Prepare does.
+// Split divides an already loaded dataset as Prepare does; ds is left as
+// it was, for a caller that keeps it for other runs.
 func Split(ds *dataset.Dataset, cfg Config) (*Data, error) {
+	return split(ds, cfg, dataset.SplitValidation)
+}
+
+func split(ds *dataset.Dataset, cfg Config, splitValidation func(*dataset.Split, float64, uint64) (train, val *dataset.Split)) (*Data, error) {
 	if len(ds.Classes) < 2 {
 		return nil, fmt.Errorf("%s: a classifier needs at least 2 classes (found %d)", ds.Source, len(ds.Classes))
 	}
-	train, val := dataset.SplitValidation(ds.Train, cfg.ValSplit, cfg.Seed)
+	train, val := splitValidation(ds.Train, cfg.ValSplit, cfg.Seed)
 	if cfg.Limit > 0 && cfg.Limit < train.Len() {
 		rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c696d6974)) // "limit"
 		train = train.Subset(rng.Perm(train.Len())[:cfg.Limit])

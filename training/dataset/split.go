@@ -27,6 +27,37 @@ func SplitValidation(s *Split, fraction float64, seed uint64) (train, val *Split
 	return s.partition(inVal)
 }
 
+// SplitValidationInPlace is SplitValidation whose training part keeps
+// s's memory (the samples compacted in place, in order): s is not usable
+// afterwards. A set loaded for one run costs its size once, not twice.
+func SplitValidationInPlace(s *Split, fraction float64, seed uint64) (train, val *Split) {
+	if s.Len() == 0 {
+		return &Split{}, &Split{}
+	}
+	inVal := stratify(s.Labels, fraction, seed, func(label int32) string {
+		return "validation:" + strconv.Itoa(int(label))
+	})
+	var mi []int
+	for i, m := range inVal {
+		if m {
+			mi = append(mi, i)
+		}
+	}
+	val = s.Subset(mi)
+	j := 0
+	for i, m := range inVal {
+		if m {
+			continue
+		}
+		if j != i {
+			copy(s.Images[j*pixels:(j+1)*pixels], s.Images[i*pixels:(i+1)*pixels])
+			s.Labels[j] = s.Labels[i]
+		}
+		j++
+	}
+	return &Split{Images: s.Images[: j*pixels : j*pixels], Labels: s.Labels[:j:j]}, val
+}
+
 // partition copies the samples of s that are not marked to out and those
 // that are to in, each in the order of s.
 func (s *Split) partition(marked []bool) (out, in *Split) {

@@ -147,3 +147,23 @@ func ExampleSplitValidation() {
 	// train [80 40 2]
 	// val   [20 10 1]
 }
+
+// TestSplitValidationInPlace: the same parts as SplitValidation, the
+// training part in the set's own memory.
+func TestSplitValidationInPlace(t *testing.T) {
+	for _, fraction := range []float64{0, 0.1, 0.5} {
+		s := splitOf(100, 50, 7, 2, 1)
+		for i := range s.Images {
+			s.Images[i] = uint8(i * 7)
+		}
+		wantTrain, wantVal := SplitValidation(s, fraction, 42)
+		train, val := SplitValidationInPlace(s, fraction, 42)
+		if !slices.Equal(train.Images, wantTrain.Images) || !slices.Equal(train.Labels, wantTrain.Labels) ||
+			!slices.Equal(val.Images, wantVal.Images) || !slices.Equal(val.Labels, wantVal.Labels) {
+			t.Errorf("SplitValidationInPlace(%v) differs from SplitValidation", fraction)
+		}
+		if len(train.Images) > 0 && &train.Images[0] != &s.Images[0] {
+			t.Errorf("SplitValidationInPlace(%v) copied the training images", fraction)
+		}
+	}
+}
