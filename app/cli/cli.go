@@ -43,6 +43,7 @@ var commands = []struct {
 }{
 	{"train", "train a network and report its curves and test accuracy", runTrain},
 	{"predict", "classify images with a saved model", runPredict},
+	{"runs", "list, show or delete the runs kept in the run store", runRuns},
 	{"surface", "loss, gradient and Hessian of one sigmoid unit over a (w, b) grid: CE against MSE", runSurface},
 	{"landscape", "a trained model's loss over a 2-D or 1-D slice of its weights, or from its initial weights", runLandscape},
 	{"curvature", "the largest and smallest eigenvalue of a trained model's loss Hessian", runCurvature},

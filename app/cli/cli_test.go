@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/neuralworkbench/workbench/training/runs"
 )
 
 // run runs the command line in-process and returns its status and output.
@@ -200,9 +202,16 @@ func TestTrainJSONAndPredict(t *testing.T) {
 			t.Errorf("--out is missing %s (%v)", f, err)
 		}
 	}
-	csv, _ := os.ReadFile(filepath.Join(out, "metrics.csv"))
-	if n := strings.Count(string(csv), "\n"); n != 3 {
-		t.Errorf("metrics.csv has %d lines, want a header and 2 epochs:\n%s", n, csv)
+	rows, err := runs.ReadMetrics(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	splits := map[string]int{}
+	for _, r := range rows {
+		splits[r.Split]++
+	}
+	if splits["epoch"] != 2 || splits["val"] != 2 || splits["test"] != 1 || splits["train"] != 48 {
+		t.Errorf("metrics.csv lines by split %v, want 48 batches (1,500 samples in 24 batches, twice), 2 epochs, 2 val, 1 test", splits)
 	}
 	// The saved config reproduces the run's settings.
 	status, _, stderr = run("train", "--config", filepath.Join(out, "config.json"), "--epochs", "1", "--limit", "300")

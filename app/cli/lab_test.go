@@ -171,7 +171,14 @@ func TestMain(m *testing.M) {
 	if args := os.Getenv(childArgs); args != "" {
 		os.Exit(Main(Env{Stdout: os.Stdout, Stderr: os.Stderr}, strings.Split(args, "\x1f")))
 	}
+	// Runs go to a store of the tests' own, not the user's.
+	home, err := os.MkdirTemp("", "workbench-home-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("WORKBENCH_HOME", home)
 	code := m.Run()
+	os.RemoveAll(home)
 	if modelDir != "" {
 		os.RemoveAll(modelDir)
 	}

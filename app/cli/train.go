@@ -32,7 +32,7 @@ type trainFlags struct {
 	lr, momentum, weightDecay, valSplit                            float64
 	batch, epochs, limit                                           int
 	seed                                                           uint64
-	config, out                                                    string
+	config, out, name, note                                        string
 	json                                                           bool
 }
 
@@ -56,7 +56,9 @@ func runTrain(env Env, args []string) int {
 	fs.Uint64Var(&f.seed, "seed", d.Seed, "random seed: the same seed and settings give the same run, bit for bit")
 	fs.IntVar(&f.limit, "limit", 0, "use at most N training samples (0: all)")
 	fs.StringVar(&f.config, "config", "", "JSON file with the same keys (weight_decay, val_split…); flags given override it")
-	fs.StringVar(&f.out, "out", "", "directory for config.json, metrics.csv, model.safetensors and summary.json")
+	fs.StringVar(&f.out, "out", "", "write the run's record (config.json, metrics.csv, model.safetensors, summary.json) here instead of the run store")
+	fs.StringVar(&f.name, "name", "", "the run's name in the run store (default: its architecture, optimizer and learning rate)")
+	fs.StringVar(&f.note, "note", "", "a note kept with the run")
 	fs.BoolVar(&f.json, "json", false, "print JSON lines on stdout: one per epoch, then a summary")
 	rest, status, ok := parse(env, fs, args)
 	if !ok {
@@ -82,15 +84,24 @@ func runTrain(env Env, args []string) int {
 	// The record is started before the run: an unwritable or busy folder
 	// is found now, not after the run, and a killed run leaves its
 	// finished epochs behind (see package runs).
-	var record *runs.Writer
-	var opts []training.Option
-	if f.out != "" {
-		if record, err = runs.Create(f.out, cfg, data); err != nil {
-			return fail(env, "train", ExitUsage, "--out: %v", err)
+	dir, id := f.out, ""
+	if dir == "" {
+		store, err := defaultStore()
+		if err != nil {
+			return fail(env, "train", ExitFailure, "the run store: %v", err)
 		}
-		defer record.Close()
-		opts = append(opts, training.Checkpoints())
+		if dir, id, err = store.NewRun(); err != nil {
+			return fail(env, "train", ExitFailure, "the run store: %v", err)
+		}
 	}
+	record, err := runs.Create(dir, cfg, data, f.name, f.note)
+	switch {
+	case err != nil && f.out != "":
+		return fail(env, "train", ExitUsage, "--out: %v", err)
+	case err != nil:
+		return fail(env, "train", ExitFailure, "saving the run in %s: %v", dir, err)
+	}
+	defer record.Close()
 
 	// Ctrl-C and SIGTERM stop the run as the window's Stop does: the
 	// epochs so far are evaluated, reported and saved.
@@ -108,26 +119,27 @@ func runTrain(env Env, args []string) int {
 		case <-ctx.Done():
 		}
 	}()
-	run, err := training.Start(ctx, cfg, data, opts...)
+	run, err := training.Start(ctx, cfg, data, training.Checkpoints())
 	if err != nil {
 		return fail(env, "train", ExitUsage, "%v", err)
 	}
 	rep := newReporter(env, f.json, cfg, data)
+	rep.run, rep.dir = id, dir
 	rep.start()
 	var last training.Event
 	var writeErr error // the first failure to write the record; it stops the run
 	for ev := range run.Events() {
 		last = ev
 		rep.event(ev)
-		if e, ok := ev.(*training.EpochEvent); ok && record != nil && writeErr == nil {
-			if writeErr = record.Epoch(e); writeErr != nil {
+		if writeErr == nil {
+			if writeErr = record.Event(ev); writeErr != nil {
 				cancel()
 			}
 		}
 	}
 	run.Wait()
 	if writeErr != nil {
-		return fail(env, "train", ExitFailure, "writing %s: %v (the run was stopped)", f.out, writeErr)
+		return fail(env, "train", ExitFailure, "writing %s: %v (the run was stopped)", dir, writeErr)
 	}
 
 	var model *training.Model
@@ -150,12 +162,14 @@ func runTrain(env Env, args []string) int {
 	default: // the engine always ends with one of the above
 		return fail(env, "train", ExitFailure, "the run ended without a result (last event %T)", last)
 	}
-	if record != nil {
-		if err := record.Finish(last); err != nil {
-			return fail(env, "train", ExitFailure, "writing %s: %v", f.out, err)
-		}
-		if !f.json && model != nil {
-			fmt.Fprintf(env.Stdout, "saved the model and metrics in %s\n", f.out)
+	if err := record.Finish(last); err != nil {
+		return fail(env, "train", ExitFailure, "writing %s: %v", dir, err)
+	}
+	if !f.json && model != nil {
+		if id != "" {
+			fmt.Fprintf(env.Stdout, "saved as run %s in %s\n", id, escaped(dir))
+		} else {
+			fmt.Fprintf(env.Stdout, "saved the model and metrics in %s\n", escaped(dir))
 		}
 	}
 	return status
@@ -264,6 +278,7 @@ func layerStrings(layers []nn.Layer) (widths, acts string) {
 type reporter struct {
 	env      Env
 	json     bool
+	run, dir string // the run's ID in the store ("" for --out) and its record's folder
 	cfg      training.Config
 	data     *training.Data
 	lastBar  time.Time
@@ -361,7 +376,10 @@ func (r *reporter) done(e *training.DoneEvent) {
 			"train_samples": r.data.Train.Len(), "epochs": len(e.History),
 			"samples_per_s": math.Round(e.SamplesPerSec), "elapsed_s": seconds(e.Elapsed),
 			"confusion": t.Confusion, "classes": r.data.Classes, "per_class_acc": perClass,
-			"stopped": e.Stopped,
+			"stopped": e.Stopped, "dir": r.dir,
+		}
+		if r.run != "" {
+			m["run"] = r.run
 		}
 		if e.Warning != "" {
 			m["warning"] = e.Warning

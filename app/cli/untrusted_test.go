@@ -215,3 +215,37 @@ func TestPredictNamesAFolder(t *testing.T) {
 		t.Errorf("predict of a folder named x.png: status %d, stderr %q", status, stderr)
 	}
 }
+
+// TestRunsCommand: every run is kept in the store, listed, shown by a
+// prefix of its ID and deleted.
+func TestRunsCommand(t *testing.T) {
+	status, stdout, stderr := run("train", "--json", "--epochs", "1", "--limit", "300", "--name", "tiny", "--note", "first try")
+	if status != ExitOK {
+		t.Fatalf("train: %d %s", status, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var done struct{ Run, Dir string }
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &done); err != nil || done.Run == "" {
+		t.Fatalf("the done line %s names no run (%v)", lines[len(lines)-1], err)
+	}
+	if !strings.HasPrefix(done.Dir, os.Getenv("WORKBENCH_HOME")) {
+		t.Errorf("the run was kept in %s, not under WORKBENCH_HOME", done.Dir)
+	}
+	_, stdout, _ = run("runs", "list")
+	if !strings.Contains(stdout, done.Run) || !strings.Contains(stdout, "tiny") || !strings.Contains(stdout, "done") {
+		t.Errorf("runs list:\n%s\nwant the run %s, tiny, done", stdout, done.Run)
+	}
+	status, stdout, _ = run("runs", "show", done.Run[:len(done.Run)-3])
+	if status != ExitOK || !strings.Contains(stdout, "note      first try") || !strings.Contains(stdout, "test      accuracy") {
+		t.Errorf("runs show: %d\n%s", status, stdout)
+	}
+	if status, _, stderr := run("runs", "show", "1999"); status != ExitUsage || !strings.Contains(stderr, `no run "1999"`) {
+		t.Errorf("runs show of an unknown run: %d %s", status, stderr)
+	}
+	if status, stdout, _ := run("runs", "delete", "--yes", done.Run); status != ExitOK || !strings.Contains(stdout, "deleted "+done.Run) {
+		t.Errorf("runs delete: %d %s", status, stdout)
+	}
+	if _, stdout, _ := run("runs", "list", "--json"); strings.Contains(stdout, done.Run) {
+		t.Errorf("the deleted run is still listed")
+	}
+}

@@ -4,7 +4,12 @@
 //
 //   - config.json, the experiment's settings, and summary.json, status
 //     "running", as soon as the run starts;
-//   - metrics.csv, a line appended (and synced) for every finished epoch;
+//   - metrics.csv, columns step,epoch,time_s,split,loss,acc: a line for
+//     every batch (split "train"), for every finished epoch its training
+//     average ("epoch") and validation ("val"), and at the end the test
+//     set ("test"); appended as the run goes and synced at every epoch's
+//     end (a torn last line, from a run killed while writing, is ignored
+//     on reading);
 //   - model.safetensors and init.safetensors, the weights of the last
 //     finished epoch and the initial ones, and summary.json, replaced
 //     whole (written to a temporary name, then renamed) after every epoch;
@@ -19,7 +24,7 @@
 package runs
 
 import (
-	"encoding/csv"
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +32,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -56,23 +62,32 @@ const (
 
 // Summary is summary.json.
 type Summary struct {
+	Name         string   `json:"name"`
+	Note         string   `json:"note,omitempty"`
 	Status       Status   `json:"status"`
 	Classes      []string `json:"classes"`
 	Architecture string   `json:"architecture"`
 	Parameters   int      `json:"parameters"`
+	Seed         uint64   `json:"seed"`
+	App          string   `json:"app"`    // the program's version: its commit, when built from one
 	Epochs       int      `json:"epochs"` // finished epochs
 	Started      string   `json:"started"`
+	Finished     string   `json:"finished,omitempty"`
 	// The last finished epoch's validation metrics, while running.
 	ValLoss *float64 `json:"val_loss,omitempty"`
 	ValAcc  *float64 `json:"val_acc,omitempty"`
 	// At the end.
-	TestLoss      *float64 `json:"test_loss,omitempty"`
-	TestAcc       *float64 `json:"test_acc,omitempty"`
-	Confusion     [][]int  `json:"confusion,omitempty"`
-	SamplesPerSec float64  `json:"samples_per_s,omitempty"`
-	ElapsedS      float64  `json:"elapsed_s,omitempty"`
-	Warning       string   `json:"warning,omitempty"`
-	Error         string   `json:"error,omitempty"`
+	TestLoss  *float64 `json:"test_loss,omitempty"`
+	TestAcc   *float64 `json:"test_acc,omitempty"`
+	Confusion [][]int  `json:"confusion,omitempty"`
+	// Per class, by name: null where undefined (no test images of the
+	// class, or none predicted as it).
+	Precision     map[string]*float64 `json:"precision,omitempty"`
+	Recall        map[string]*float64 `json:"recall,omitempty"`
+	SamplesPerSec float64             `json:"samples_per_s,omitempty"`
+	ElapsedS      float64             `json:"elapsed_s,omitempty"`
+	Warning       string              `json:"warning,omitempty"`
+	Error         string              `json:"error,omitempty"`
 }
 
 // Writer writes a run's record into its folder.
@@ -80,6 +95,7 @@ type Writer struct {
 	dir     string
 	lock    *lock
 	metrics *os.File
+	rows    *bufio.Writer // metrics.csv, flushed at every epoch's end
 	summary Summary
 }
 
@@ -91,7 +107,7 @@ var recordFiles = []string{training.WeightsFile, training.InitFile, training.Con
 // stray temporary files, and writes config.json, the header of
 // metrics.csv and a summary saying "running". A folder another run is
 // writing to, or one that cannot be written, is an error.
-func Create(dir string, cfg training.Config, data *training.Data) (*Writer, error) {
+func Create(dir string, cfg training.Config, data *training.Data, name, note string) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -99,7 +115,7 @@ func Create(dir string, cfg training.Config, data *training.Data) (*Writer, erro
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{dir: dir, lock: l}
+	w := &Writer{dir: dir, lock: l, summary: Summary{Name: name, Note: note}}
 	if err := w.start(cfg, data); err != nil {
 		w.Close()
 		return nil, err
@@ -136,44 +152,99 @@ func (w *Writer) start(cfg training.Config, data *training.Data) error {
 	if err != nil {
 		return err
 	}
-	if err := w.appendRow(metricsHeader); err != nil {
+	w.rows = bufio.NewWriterSize(w.metrics, 64<<10)
+	w.rows.WriteString(metricsHeader + "\n")
+	if err := w.sync(); err != nil {
 		return err
 	}
 	spec := cfg.Spec(len(data.Classes))
-	w.summary = Summary{
-		Status: Running, Classes: data.Classes, Architecture: spec.String(), Parameters: spec.ParamCount(),
-		Started: time.Now().UTC().Format(time.RFC3339),
+	s := &w.summary
+	s.Status, s.Classes, s.Architecture, s.Parameters = Running, data.Classes, spec.String(), spec.ParamCount()
+	s.Seed, s.App, s.Started = cfg.Seed, appVersion(), now()
+	if s.Name == "" {
+		s.Name = spec.String() + " " + string(cfg.Optimizer) + " lr " + strconv.FormatFloat(cfg.LR, 'g', -1, 64)
 	}
 	return w.writeSummary()
 }
 
-var metricsHeader = []string{"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "samples_per_s", "duration_s"}
+func now() string { return time.Now().UTC().Format(time.RFC3339) }
 
-// appendRow appends one CSV line to metrics.csv and syncs it to disk, so
-// that a killed run loses at most the line being written.
-func (w *Writer) appendRow(row []string) error {
-	var b strings.Builder
-	cw := csv.NewWriter(&b)
-	cw.Write(row)
-	cw.Flush()
-	if _, err := w.metrics.WriteString(b.String()); err != nil {
+// appVersion is the commit the program was built from ("+" if modified),
+// or "devel".
+func appVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	rev, dirty := "", false
+	for _, kv := range info.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			rev = kv.Value[:min(12, len(kv.Value))]
+		case "vcs.modified":
+			dirty = kv.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if dirty {
+		rev += "+"
+	}
+	return rev
+}
+
+const metricsHeader = "step,epoch,time_s,split,loss,acc"
+
+// row appends one line to metrics.csv's buffer.
+func (w *Writer) row(step int, epoch, secs float64, split string, loss, acc float64) {
+	b := w.rows.AvailableBuffer()
+	b = strconv.AppendInt(b, int64(step), 10)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, epoch, 'g', 6, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, math.Round(secs*1000)/1000, 'g', -1, 64)
+	b = append(b, ',')
+	b = append(b, split...)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, loss, 'g', 6, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, acc, 'g', 6, 64)
+	b = append(b, '\n')
+	w.rows.Write(b)
+}
+
+// sync writes metrics.csv's buffered lines and syncs them to disk.
+func (w *Writer) sync() error {
+	if err := w.rows.Flush(); err != nil {
 		return err
 	}
 	return w.metrics.Sync()
 }
 
-// Epoch records a finished epoch: its metrics line, its weights (when the
-// event carries them; see training.Checkpoints) and the summary.
-func (w *Writer) Epoch(e *training.EpochEvent) error {
+// Event records one of a run's events: a batch's line; or at an epoch's
+// end its lines, synced, its weights (when the event carries them; see
+// training.Checkpoints) and the summary. The run's last event goes to
+// Finish.
+func (w *Writer) Event(ev training.Event) error {
+	switch e := ev.(type) {
+	case *training.BatchEvent:
+		w.row(e.Step, float64(e.Step)/float64(e.Batches), e.Elapsed.Seconds(), "train", e.Loss, e.Accuracy)
+	case *training.EpochEvent:
+		return w.epoch(e)
+	}
+	return nil
+}
+
+func (w *Writer) epoch(e *training.EpochEvent) error {
 	s := e.Summary
-	val, valAcc := "", ""
+	w.row(e.Step, float64(s.Epoch), e.Elapsed.Seconds(), "epoch", s.TrainLoss, s.TrainAcc)
 	w.summary.ValLoss, w.summary.ValAcc = nil, nil
 	if s.Val.N > 0 {
-		val, valAcc = ftoa(s.Val.Loss), ftoa(s.Val.Accuracy)
+		w.row(e.Step, float64(s.Epoch), e.Elapsed.Seconds(), "val", s.Val.Loss, s.Val.Accuracy)
 		w.summary.ValLoss, w.summary.ValAcc = finite(s.Val.Loss), finite(s.Val.Accuracy)
 	}
-	if err := w.appendRow([]string{strconv.Itoa(s.Epoch), ftoa(s.TrainLoss), ftoa(s.TrainAcc), val, valAcc,
-		ftoa(math.Round(s.SamplesPerSec)), ftoa(seconds(s.Duration))}); err != nil {
+	if err := w.sync(); err != nil {
 		return err
 	}
 	if e.Model != nil {
@@ -191,6 +262,7 @@ func (w *Writer) Epoch(e *training.EpochEvent) error {
 func (w *Writer) Finish(last training.Event) error {
 	defer w.Close()
 	var model *training.Model
+	w.summary.Finished = now()
 	switch e := last.(type) {
 	case *training.DoneEvent:
 		model = e.Model
@@ -201,6 +273,8 @@ func (w *Writer) Finish(last training.Event) error {
 		w.summary.Epochs = len(e.History)
 		w.summary.TestLoss, w.summary.TestAcc = finite(e.Test.Loss), finite(e.Test.Accuracy)
 		w.summary.Confusion = e.Test.Confusion
+		w.summary.Precision, w.summary.Recall = perClass(w.summary.Classes, e.Test.Confusion)
+		w.row(e.Step, float64(e.Step)/float64(max(1, e.Batches)), e.Elapsed.Seconds(), "test", e.Test.Loss, e.Test.Accuracy)
 		w.summary.SamplesPerSec, w.summary.ElapsedS = math.Round(e.SamplesPerSec), seconds(e.Elapsed)
 		w.summary.Warning = e.Warning
 	case *training.ErrorEvent:
@@ -214,6 +288,9 @@ func (w *Writer) Finish(last training.Event) error {
 	default:
 		return fmt.Errorf("the run ended without a result (last event %T)", last)
 	}
+	if err := w.sync(); err != nil {
+		return err
+	}
 	if model != nil {
 		if err := model.Save(w.dir); err != nil {
 			return err
@@ -222,9 +299,40 @@ func (w *Writer) Finish(last training.Event) error {
 	return w.writeSummary()
 }
 
+// perClass returns each class's precision and recall from a confusion
+// matrix (rows: true class, columns: predicted), nil where undefined.
+func perClass(classes []string, confusion [][]int) (precision, recall map[string]*float64) {
+	precision, recall = map[string]*float64{}, map[string]*float64{}
+	for k, name := range classes {
+		if k >= len(confusion) {
+			break
+		}
+		var predicted, actual int
+		for i := range confusion {
+			if k < len(confusion[i]) {
+				predicted += confusion[i][k]
+			}
+			actual += confusion[k][i]
+		}
+		ratio := func(n, d int) *float64 {
+			if d == 0 {
+				return nil
+			}
+			v := float64(n) / float64(d)
+			return &v
+		}
+		precision[name], recall[name] = ratio(confusion[k][k], predicted), ratio(confusion[k][k], actual)
+	}
+	return precision, recall
+}
+
 // Close releases the folder's lock; a record left saying "running" then
 // reads as interrupted. It may be called more than once.
 func (w *Writer) Close() {
+	if w.rows != nil {
+		w.rows.Flush()
+		w.rows = nil
+	}
 	if w.metrics != nil {
 		w.metrics.Close()
 		w.metrics = nil
@@ -266,7 +374,5 @@ func finite(v float64) *float64 {
 	}
 	return &v
 }
-
-func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
 func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }

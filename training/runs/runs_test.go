@@ -4,7 +4,6 @@ package runs
 
 import (
 	"context"
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +34,7 @@ func smallData(t *testing.T) (training.Config, *training.Data) {
 // epoch once it is written; it returns the run's last event.
 func record(t *testing.T, dir string, cfg training.Config, data *training.Data, after func(epoch int)) training.Event {
 	t.Helper()
-	w, err := Create(dir, cfg, data)
+	w, err := Create(dir, cfg, data, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,13 +45,11 @@ func record(t *testing.T, dir string, cfg training.Config, data *training.Data, 
 	var last training.Event
 	for ev := range run.Events() {
 		last = ev
-		if e, ok := ev.(*training.EpochEvent); ok {
-			if err := w.Epoch(e); err != nil {
-				t.Fatal(err)
-			}
-			if after != nil {
-				after(e.Summary.Epoch)
-			}
+		if err := w.Event(ev); err != nil {
+			t.Fatal(err)
+		}
+		if e, ok := ev.(*training.EpochEvent); ok && after != nil {
+			after(e.Summary.Epoch)
 		}
 	}
 	run.Wait()
@@ -62,18 +59,20 @@ func record(t *testing.T, dir string, cfg training.Config, data *training.Data, 
 	return last
 }
 
-func metricsRows(t *testing.T, dir string) [][]string {
+// epochRows returns the record's metrics lines of split "epoch".
+func epochRows(t *testing.T, dir string) []Row {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, MetricsFile))
+	rows, err := ReadMetrics(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
+	var out []Row
+	for _, r := range rows {
+		if r.Split == "epoch" {
+			out = append(out, r)
+		}
 	}
-	return rows[1:]
+	return out
 }
 
 // TestRecordAsTheRunGoes: after every epoch the folder is a usable
@@ -93,13 +92,13 @@ func TestRecordAsTheRunGoes(t *testing.T) {
 		if err != nil || s.Status != Running || s.Epochs != epoch {
 			t.Errorf("after epoch %d: summary %+v, %v; want running, %d epochs", epoch, s, err, epoch)
 		}
-		if n := len(metricsRows(t, dir)); n != epoch {
-			t.Errorf("after epoch %d: %d metrics rows", epoch, n)
+		if n := len(epochRows(t, dir)); n != epoch {
+			t.Errorf("after epoch %d: %d epoch lines in the metrics", epoch, n)
 		}
 		if _, err := training.LoadModel(dir); err != nil {
 			t.Errorf("after epoch %d: the model does not load: %v", epoch, err)
 		}
-		if _, err := Create(dir, cfg, data); err == nil || !strings.Contains(err.Error(), "is in use by another run (process ") {
+		if _, err := Create(dir, cfg, data, "", ""); err == nil || !strings.Contains(err.Error(), "is in use by another run (process ") {
 			t.Errorf("a second run into a busy folder: %v, want it refused naming the process", err)
 		}
 	})
@@ -132,7 +131,7 @@ func TestRecordAsTheRunGoes(t *testing.T) {
 func TestKilledRunReadsInterrupted(t *testing.T) {
 	cfg, data := smallData(t)
 	dir := t.TempDir()
-	w, err := Create(dir, cfg, data)
+	w, err := Create(dir, cfg, data, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +139,7 @@ func TestKilledRunReadsInterrupted(t *testing.T) {
 	if s, err := ReadSummary(dir); err != nil || s.Status != Interrupted {
 		t.Errorf("summary of a run gone without finishing: %+v, %v; want interrupted", s, err)
 	}
-	w, err = Create(dir, cfg, data)
+	w, err = Create(dir, cfg, data, "", "")
 	if err != nil {
 		t.Fatalf("a new run in the folder of an interrupted one: %v", err)
 	}
