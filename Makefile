@@ -51,7 +51,7 @@ TOUR_BIN := bin/workbench-tour
 screenshot: deps
 	$(GO) build -tags tour -o $(TOUR_BIN) ./app
 	rm -rf $(SHOTS)
-	XDG_CONFIG_HOME=$$(mktemp -d) NW_TOUR=$(SHOTS) timeout 300 \
+	XDG_CONFIG_HOME=$$(mktemp -d) WORKBENCH_HOME=$$(mktemp -d) NW_TOUR=$(SHOTS) timeout 300 \
 		xvfb-run -a -s "-screen 0 1400x900x24" ./$(TOUR_BIN)
 	NW_SCREENSHOTS=$(SHOTS) $(GO) test -count=1 -run TestScreenshots ./app/
 

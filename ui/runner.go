@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/runs"
 	"github.com/neuralworkbench/workbench/ui/bridge"
 )
 
@@ -22,6 +24,9 @@ type runner struct {
 	// started is called on the UI goroutine once a run trains; ended once
 	// its results are shown.
 	started, ended func()
+	// store keeps every run's record (see package runs); its Dir is ""
+	// when there is no data directory, and then runs are not kept.
+	store runs.Store
 
 	mu     sync.Mutex // guards cancel and run
 	cancel context.CancelFunc
@@ -65,7 +70,7 @@ func (r *runner) execute(ctx context.Context, cfg training.Config, rec *record) 
 	}
 	var run *training.Run
 	if err == nil {
-		run, err = training.Start(ctx, cfg, data)
+		run, err = training.Start(ctx, cfg, data, training.Checkpoints())
 	}
 	if err != nil {
 		bridge.Do(func() {
@@ -80,16 +85,30 @@ func (r *runner) execute(ctx context.Context, cfg training.Config, rec *record) 
 	r.mu.Lock()
 	r.run = run
 	r.mu.Unlock()
+	// The run's lasting record, written as it goes; a run that cannot be
+	// kept still trains, and the window says why it is not kept.
+	keep, keepErr := r.keep(cfg, data)
 	bridge.Do(func() {
 		if r.controls.state == preparing {
 			r.controls.setState(running)
 		}
+		if keepErr != nil {
+			r.controls.status.SetText("This run is not being saved: " + keepErr.Error())
+		}
 		r.started()
 	})
 	var model *training.Model
+	var last training.Event
 	for ev := range run.Events() {
 		rec.add(ev)
 		r.view.redraw()
+		last = ev
+		if keep != nil {
+			if err := keep.Event(ev); err != nil {
+				keep.Close()
+				keep, keepErr = nil, err
+			}
+		}
 		switch e := ev.(type) {
 		case *training.DoneEvent:
 			model = e.Model
@@ -98,6 +117,9 @@ func (r *runner) execute(ctx context.Context, cfg training.Config, rec *record) 
 		}
 	}
 	run.Wait()
+	if keep != nil {
+		keepErr = keep.Finish(last)
+	}
 	r.view.redraw()
 	bridge.Do(func() {
 		r.controls.setState(idle)
@@ -105,7 +127,22 @@ func (r *runner) execute(ctx context.Context, cfg training.Config, rec *record) 
 			r.models.set(model, describeModel(model, rec.snapshot()))
 		}
 		r.ended()
+		if keepErr != nil {
+			r.controls.status.SetText(r.controls.status.Text + " Not saved: " + keepErr.Error())
+		}
 	})
+}
+
+// keep starts the run's record in the store.
+func (r *runner) keep(cfg training.Config, data *training.Data) (*runs.Writer, error) {
+	if r.store.Dir == "" {
+		return nil, errors.New("no folder for the run store (set WORKBENCH_HOME)")
+	}
+	dir, _, err := r.store.NewRun()
+	if err != nil {
+		return nil, err
+	}
+	return runs.Create(dir, cfg, data, "", "")
 }
 
 // describeModel is the one-line description of a trained model.

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/runs"
 	"github.com/neuralworkbench/workbench/ui/bridge"
 )
 
@@ -88,7 +89,9 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		formConfig: w.form.config,
 		tasks:      &w.runs,
 	})
+	storeDir, _ := runs.DefaultDir() // "" when there is no data directory: runs are then not kept
 	w.runner = &runner{tasks: &w.runs, prepare: w.prepare, controls: w.controls, view: w.training, models: w.models,
+		store: runs.Store{Dir: storeDir},
 		started: func() {
 			if w.OnRunStarted != nil {
 				w.OnRunStarted()
@@ -116,9 +119,7 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		container.NewTabItemWithIcon("Training", theme.MediaPlayIcon(), w.training.content),
 		container.NewTabItemWithIcon("Classify", theme.SearchIcon(), w.classify.content),
 		container.NewTabItemWithIcon("Loss surfaces", theme.GridIcon(), w.labTabs),
-		container.NewTabItemWithIcon("Runs", theme.ListIcon(), comingSoon("Runs",
-			"Every run you train, kept with its settings and curves, to compare runs and architectures side by side "+
-				"and to export a model to PyTorch.")),
+		container.NewTabItemWithIcon("Runs", theme.ListIcon(), comingSoon("Runs", runsText(storeDir))),
 	)
 	about := &widget.Button{Icon: theme.InfoIcon(), Importance: widget.LowImportance, OnTapped: func() { showAbout(a, win) }}
 	main := container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, about, w.controls.content)), nil, nil, nil, w.tabs)
@@ -166,6 +167,15 @@ func (m minSize) MinSize(objects []fyne.CanvasObject) fyne.Size {
 
 // Content is the window's content.
 func (w *Workbench) Content() fyne.CanvasObject { return w.content }
+
+// runsText says where runs are kept until the Runs tab shows them.
+func runsText(dir string) string {
+	if dir == "" {
+		return "Runs are not kept: there is no data directory (set WORKBENCH_HOME)."
+	}
+	return "Every run you train is kept, with its settings, curves and weights, in " + dir +
+		" (`workbench runs list` lists them). Here they will be compared side by side."
+}
 
 func comingSoon(title, text string) fyne.CanvasObject {
 	h := widget.NewLabel(title)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/neuralworkbench/workbench/plots"
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/runs"
 	"github.com/neuralworkbench/workbench/ui/bridge"
 	"github.com/neuralworkbench/workbench/ui/samples"
 )
@@ -196,6 +197,11 @@ func TestTrainClassifyDraw(t *testing.T) {
 		}
 		if wb.training.saveModel.Disabled() {
 			t.Error("Save model is disabled after a run")
+		}
+		// The run is kept in the store, as the command line keeps its own.
+		if list, err := wb.runner.store.List(); err != nil || len(list) == 0 || list[0].Summary.Status != runs.Done ||
+			list[0].Summary.Epochs != 2 || list[0].Config.Hidden[0].Width != 32 {
+			t.Errorf("the run store after the run: %v, %v; want the run, done after 2 epochs", list, err)
 		}
 		// Pointing at the middle of the loss chart reads out its values.
 		c := wb.training.lossChart
