@@ -18,7 +18,7 @@ func defaultStore() (runs.Store, error) {
 
 // runRuns is `workbench runs list|show|delete`.
 func runRuns(env Env, args []string) int {
-	const usage = "list [--json] | show ID [--json] | delete ID... [--yes]"
+	const usage = "list [--json] | show ID [--json] | compare ID... [--baseline ID] [--csv|--markdown] | delete ID... [--yes]"
 	if len(args) == 0 {
 		return fail(env, "runs", ExitUsage, "give a subcommand: %s", usage)
 	}
@@ -26,6 +26,9 @@ func runRuns(env Env, args []string) int {
 	fs := newFlagSet(env, "runs "+sub, "")
 	asJSON := fs.Bool("json", false, "print JSON")
 	yes := fs.Bool("yes", false, "delete without asking")
+	baseline := fs.String("baseline", "", "compare: the run the others are compared with (default: the first given)")
+	asCSV := fs.Bool("csv", false, "compare: print CSV")
+	asMarkdown := fs.Bool("markdown", false, "compare: print a Markdown table")
 	rest, status, ok := parse(env, fs, args[1:])
 	if !ok {
 		return status
@@ -101,6 +104,61 @@ func runRuns(env Env, args []string) int {
 		}
 		if s.Error != "" {
 			fmt.Fprintf(w, "error     %s\n", escaped(s.Error))
+		}
+		return ExitOK
+	case "compare":
+		if len(rest) == 0 || (len(rest) < 2 && *baseline == "") {
+			return fail(env, "runs compare", ExitUsage, "give at least two run IDs (the --baseline counts)")
+		}
+		if *asCSV && *asMarkdown {
+			return fail(env, "runs compare", ExitUsage, "--csv and --markdown exclude each other")
+		}
+		var entries []runs.Entry
+		base := 0
+		for _, id := range rest {
+			e, err := store.Find(id)
+			if err != nil {
+				return fail(env, "runs compare", ExitUsage, "%v", err)
+			}
+			entries = append(entries, e)
+		}
+		if *baseline != "" {
+			b, err := store.Find(*baseline)
+			if err != nil {
+				return fail(env, "runs compare", ExitUsage, "--baseline: %v", err)
+			}
+			base = -1
+			for i, e := range entries {
+				if e.ID == b.ID {
+					base = i
+				}
+			}
+			if base < 0 {
+				entries, base = append([]runs.Entry{b}, entries...), 0
+			}
+		}
+		table, err := runs.Compare(entries, base)
+		if err != nil {
+			return fail(env, "runs compare", ExitUsage, "%v", err)
+		}
+		switch {
+		case *asCSV:
+			err = table.WriteCSV(env.Stdout)
+		case *asMarkdown:
+			err = table.WriteMarkdown(env.Stdout)
+		default:
+			tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, strings.Join(table.Header, "\t"))
+			for _, r := range table.Rows {
+				for i := range r {
+					r[i] = escaped(r[i])
+				}
+				fmt.Fprintln(tw, strings.Join(r, "\t"))
+			}
+			err = tw.Flush()
+		}
+		if err != nil {
+			return fail(env, "runs compare", ExitFailure, "%v", err)
 		}
 		return ExitOK
 	case "delete":

@@ -242,6 +242,22 @@ func TestRunsCommand(t *testing.T) {
 	if status, _, stderr := run("runs", "show", "1999"); status != ExitUsage || !strings.Contains(stderr, `no run "1999"`) {
 		t.Errorf("runs show of an unknown run: %d %s", status, stderr)
 	}
+	// A second run with another learning rate, compared with the first.
+	status, stdout, stderr = run("train", "--json", "--epochs", "1", "--limit", "300", "--lr", "0.01")
+	if status != ExitOK {
+		t.Fatalf("train: %d %s", status, stderr)
+	}
+	lines = strings.Split(strings.TrimSpace(stdout), "\n")
+	var second struct{ Run string }
+	json.Unmarshal([]byte(lines[len(lines)-1]), &second)
+	status, stdout, stderr = run("runs", "compare", "--markdown", "--baseline", done.Run, second.Run)
+	if status != ExitOK || !strings.HasPrefix(stdout, "| run | name | lr | test acc | Δ test acc |") ||
+		!strings.Contains(stdout, "| "+done.Run+" | tiny | 0.001 |") || !strings.Contains(stdout, " pt |") {
+		t.Errorf("runs compare --markdown: %d %s\n%s", status, stderr, stdout)
+	}
+	if status, _, stderr := run("runs", "compare", done.Run); status != ExitUsage || !strings.Contains(stderr, "at least two") {
+		t.Errorf("runs compare of one run: %d %s", status, stderr)
+	}
 	if status, stdout, _ := run("runs", "delete", "--yes", done.Run); status != ExitOK || !strings.Contains(stdout, "deleted "+done.Run) {
 		t.Errorf("runs delete: %d %s", status, stdout)
 	}
