@@ -43,6 +43,7 @@ type Workbench struct {
 	form     *experimentForm
 	controls *runControls
 	training *trainingTab
+	runsTab  *runsTab
 	classify *classifyTab
 	lesson   *lessonTab
 	terrain  *landscapeTab
@@ -98,10 +99,12 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 			}
 		},
 		ended: func() {
+			w.runsTab.refresh()
 			if w.OnRunEnded != nil {
 				w.OnRunEnded()
 			}
 		}}
+	w.runsTab = newRunsTab(runs.Store{Dir: storeDir}, &w.runs)
 	w.restore()
 
 	reset := &widget.Button{Text: "Reset to defaults", Icon: theme.ViewRefreshIcon(), OnTapped: func() {
@@ -119,8 +122,13 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		container.NewTabItemWithIcon("Training", theme.MediaPlayIcon(), w.training.content),
 		container.NewTabItemWithIcon("Classify", theme.SearchIcon(), w.classify.content),
 		container.NewTabItemWithIcon("Loss surfaces", theme.GridIcon(), w.labTabs),
-		container.NewTabItemWithIcon("Runs", theme.ListIcon(), comingSoon("Runs", runsText(storeDir))),
+		container.NewTabItemWithIcon("Runs", theme.ListIcon(), w.runsTab.content),
 	)
+	w.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Content == w.runsTab.content {
+			w.runsTab.refresh()
+		}
+	}
 	about := &widget.Button{Icon: theme.InfoIcon(), Importance: widget.LowImportance, OnTapped: func() { showAbout(a, win) }}
 	main := container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, about, w.controls.content)), nil, nil, nil, w.tabs)
 	split := container.NewHSplit(w.sidebar, main)
@@ -168,24 +176,6 @@ func (m minSize) MinSize(objects []fyne.CanvasObject) fyne.Size {
 // Content is the window's content.
 func (w *Workbench) Content() fyne.CanvasObject { return w.content }
 
-// runsText says where runs are kept until the Runs tab shows them.
-func runsText(dir string) string {
-	if dir == "" {
-		return "Runs are not kept: there is no data directory (set WORKBENCH_HOME)."
-	}
-	return "Every run you train is kept, with its settings, curves and weights, in " + dir +
-		" (`workbench runs list` lists them). Here they will be compared side by side."
-}
-
-func comingSoon(title, text string) fyne.CanvasObject {
-	h := widget.NewLabel(title)
-	h.TextStyle = fyne.TextStyle{Bold: true}
-	h.SizeName = theme.SizeNameHeadingText
-	body := widget.NewLabel(text + "\n\nThis tab arrives in the next release.")
-	body.Wrapping = fyne.TextWrapWord
-	return container.NewPadded(container.NewVBox(h, body))
-}
-
 // followTheme draws the charts in the app's light or dark variant.
 func (w *Workbench) followTheme() {
 	dark := w.app.Settings().ThemeVariant() == theme.VariantDark
@@ -193,6 +183,7 @@ func (w *Workbench) followTheme() {
 	w.classify.setDark(dark)
 	w.lesson.setDark(dark)
 	w.terrain.setDark(dark)
+	w.runsTab.setDark(dark)
 }
 
 // restore loads the saved settings, falling back to the defaults when

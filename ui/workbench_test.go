@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/neuralworkbench/workbench/plots"
 	"github.com/neuralworkbench/workbench/training"
@@ -203,6 +204,34 @@ func TestTrainClassifyDraw(t *testing.T) {
 			list[0].Summary.Epochs != 2 || list[0].Config.Hidden[0].Width != 32 {
 			t.Errorf("the run store after the run: %v, %v; want the run, done after 2 epochs", list, err)
 		}
+		wb.tabs.SelectIndex(3)
+	})
+	// The Runs tab lists it; ticking it overlays its curve and compares
+	// it; a filter matching nothing empties the list.
+	wb.settle()
+	onUI(func() {
+		r := wb.runsTab
+		if len(r.shown) == 0 || r.shown[0].Config.Hidden[0].Width != 32 {
+			t.Fatalf("the Runs tab lists %d runs, want the run just trained first", len(r.shown))
+		}
+		r.table.OnSelected(widget.TableCellID{Row: 0, Col: 3})
+		if len(r.ticked) != 1 || !strings.Contains(r.compare.Text, "baseline") {
+			t.Errorf("after ticking the run: ticked %v, comparison %q", r.ticked, r.compare.Text)
+		}
+	})
+	wb.settle()
+	onUI(func() {
+		r := wb.runsTab
+		if r.chart.current() == nil {
+			t.Error("no chart of the ticked run")
+		}
+		r.filter.SetText("no-such-run-anywhere")
+		if len(r.shown) != 0 {
+			t.Errorf("a filter matching nothing shows %d runs", len(r.shown))
+		}
+		r.filter.SetText("")
+		wb.tabs.SelectIndex(0)
+		after := wb.training.lossChart.current()
 		// Pointing at the middle of the loss chart reads out its values.
 		c := wb.training.lossChart
 		mid := after.DataRect.Min.Add(after.DataRect.Max).Div(2)

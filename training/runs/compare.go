@@ -16,6 +16,22 @@ import (
 type Table struct {
 	Header []string
 	Rows   [][]string
+	// Settings is how many columns, after the run's ID and name, are the
+	// settings that differ.
+	Settings int
+}
+
+// Label names row i by the settings that differ ("lr 0.01, optimizer
+// sgd"), or by its name when none do.
+func (t Table) Label(i int) string {
+	var parts []string
+	for c := 2; c < 2+t.Settings; c++ {
+		parts = append(parts, t.Header[c]+" "+t.Rows[i][c])
+	}
+	if len(parts) == 0 {
+		return t.Rows[i][1]
+	}
+	return strings.Join(parts, ", ")
 }
 
 // metric is one compared number of a run; ok is false where it has none.
@@ -49,13 +65,20 @@ func deref(p *float64) (float64, bool) {
 // settings are the experiment's settings as a comparison shows them.
 func settings(c training.Config) [][2]string {
 	return [][2]string{
-		{"dataset", c.Dataset}, {"classes", strings.Join(c.Classes, ",")}, {"hidden", hidden(c)},
+		{"dataset", c.Dataset}, {"classes", classList(c.Classes)}, {"hidden", hidden(c)},
 		{"loss", string(c.Loss)}, {"optimizer", string(c.Optimizer)}, {"lr", strconv.FormatFloat(c.LR, 'g', -1, 64)},
 		{"momentum", strconv.FormatFloat(c.Momentum, 'g', -1, 64)}, {"batch", strconv.Itoa(c.Batch)},
 		{"epochs", strconv.Itoa(c.Epochs)}, {"weight decay", strconv.FormatFloat(c.WeightDecay, 'g', -1, 64)},
 		{"augment", c.Augment.String()}, {"val split", strconv.FormatFloat(c.ValSplit, 'g', -1, 64)},
 		{"seed", strconv.FormatUint(c.Seed, 10)},
 	}
+}
+
+func classList(classes []string) string {
+	if len(classes) == 0 {
+		return "all"
+	}
+	return strings.Join(classes, ",")
 }
 
 func hidden(c training.Config) string {
@@ -98,7 +121,7 @@ func Compare(entries []Entry, baseline int) (Table, error) {
 			}
 		}
 	}
-	t := Table{Header: []string{"run", "name"}}
+	t := Table{Header: []string{"run", "name"}, Settings: len(differ)}
 	for _, k := range differ {
 		t.Header = append(t.Header, all[0][k][0])
 	}

@@ -44,6 +44,9 @@ func TestCompare(t *testing.T) {
 	if !strings.HasPrefix(md.String(), "| run | name | lr | test acc |") || !strings.Contains(md.String(), "| b | run b | 0.01 | 96.50% | -1.50 pt |") {
 		t.Errorf("Markdown:\n%s", md.String())
 	}
+	if l := table.Label(1); l != "lr 0.01" {
+		t.Errorf("Label(1) = %q, want the setting that differs, lr 0.01", l)
+	}
 	if _, err := Compare(entries, 3); err == nil {
 		t.Error("a baseline outside the runs was accepted")
 	}
