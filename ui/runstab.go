@@ -10,10 +10,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/neuralworkbench/workbench/plots"
+	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/training/runs"
 	"github.com/neuralworkbench/workbench/ui/bridge"
 )
@@ -27,11 +29,18 @@ type runsTab struct {
 	tasks   *tasks
 	content fyne.CanvasObject
 
-	filter  *widget.Entry
-	status  *widget.Label
-	table   *widget.Table
-	chart   *chartView
-	compare *widget.Label
+	filter *widget.Entry
+	status *widget.Label
+	// actions on the run ticked last
+	runAgain, loadModel, deleteRun *widget.Button
+	// hooks: the window puts a config into its form and makes a model
+	// its current one; win holds the dialogs
+	onRunAgain  func(e runs.Entry)
+	onLoadModel func(e runs.Entry, m *training.Model)
+	win         fyne.Window
+	table       *widget.Table
+	chart       *chartView
+	compare     *widget.Label
 
 	// On the UI goroutine.
 	all, shown []runs.Entry
@@ -88,8 +97,16 @@ func fixed(v *float64) string {
 	return fmt.Sprintf("%.4f", *v)
 }
 
-func newRunsTab(store runs.Store, t *tasks) *runsTab {
-	r := &runsTab{store: store, tasks: t, sortCol: 1}
+func newRunsTab(store runs.Store, t *tasks, win fyne.Window, onRunAgain func(runs.Entry), onLoadModel func(runs.Entry, *training.Model)) *runsTab {
+	r := &runsTab{store: store, tasks: t, sortCol: 1, win: win, onRunAgain: onRunAgain, onLoadModel: onLoadModel}
+	r.runAgain = &widget.Button{Text: "Run again", Icon: theme.MediaReplayIcon(), OnTapped: func() {
+		if e, ok := r.current(); ok {
+			r.onRunAgain(e)
+			r.status.SetText("The settings of run " + e.ID + " are in the form: Train runs them again.")
+		}
+	}}
+	r.loadModel = &widget.Button{Text: "Load model", Icon: theme.UploadIcon(), OnTapped: r.load}
+	r.deleteRun = &widget.Button{Text: "Delete…", Icon: theme.DeleteIcon(), OnTapped: r.confirmDelete}
 	r.filter = widget.NewEntry()
 	r.filter.SetPlaceHolder("Filter: any text of a row (name, optimizer, dataset…)")
 	r.filter.OnChanged = func(string) { r.apply() }
@@ -133,6 +150,9 @@ func newRunsTab(store runs.Store, t *tasks) *runsTab {
 	r.compare.Wrapping = fyne.TextWrapOff
 
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(clearTicks, refresh), r.filter)
+	actions := container.NewHBox(widget.NewLabel("Last ticked run:"), r.runAgain, r.loadModel, r.deleteRun)
+	top = container.NewVBox(top, actions)
+	r.enableActions()
 	list := container.NewBorder(container.NewVBox(top, r.status), nil, nil, nil, r.table)
 	below := container.NewBorder(nil, nil, nil, nil, container.NewHSplit(r.chart, container.NewScroll(r.compare)))
 	split := container.NewVSplit(list, below)
@@ -242,9 +262,89 @@ func (r *runsTab) toggle(id string) {
 	r.selectionChanged()
 }
 
+// current is the run ticked last, if any.
+func (r *runsTab) current() (runs.Entry, bool) {
+	if len(r.ticked) == 0 {
+		return runs.Entry{}, false
+	}
+	id := r.ticked[len(r.ticked)-1]
+	for _, e := range r.all {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return runs.Entry{}, false
+}
+
+// enableActions enables the actions a run ticked last allows.
+func (r *runsTab) enableActions() {
+	e, ok := r.current()
+	readable := ok && e.Damaged == ""
+	for _, b := range []*widget.Button{r.runAgain, r.loadModel} {
+		if readable {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+	if ok && e.Summary.Status != runs.Running {
+		r.deleteRun.Enable()
+	} else {
+		r.deleteRun.Disable()
+	}
+}
+
+// load makes the run's model the window's, off the UI goroutine.
+func (r *runsTab) load() {
+	e, ok := r.current()
+	if !ok {
+		return
+	}
+	r.tasks.start(func() {
+		m, err := training.LoadModel(e.Dir)
+		bridge.Do(func() {
+			if err != nil {
+				r.status.SetText("Cannot load the model of run " + e.ID + ": " + err.Error())
+				return
+			}
+			r.onLoadModel(e, m)
+		})
+	})
+}
+
+// confirmDelete asks before deleting the run ticked last.
+func (r *runsTab) confirmDelete() {
+	e, ok := r.current()
+	if !ok {
+		return
+	}
+	d := dialog.NewConfirm("Delete this run?",
+		fmt.Sprintf("Run %s (%s) and its folder %s will be removed: its settings, curves and weights.", e.ID, e.Summary.Name, e.Dir),
+		func(yes bool) {
+			if yes {
+				r.remove(e)
+			}
+		}, r.win)
+	present(r.win, d)
+}
+
+// remove deletes a run and lists the store again.
+func (r *runsTab) remove(e runs.Entry) {
+	if err := r.store.Delete(e); err != nil {
+		r.status.SetText("Cannot delete run " + e.ID + ": " + err.Error())
+		return
+	}
+	if i := slices.Index(r.ticked, e.ID); i >= 0 {
+		r.ticked = slices.Delete(r.ticked, i, i+1)
+	}
+	r.selectionChanged()
+	r.refresh()
+}
+
 // selectionChanged draws the ticked runs' curves and comparison, reading
 // their metrics off the UI goroutine.
 func (r *runsTab) selectionChanged() {
+	r.enableActions()
 	var picked []runs.Entry
 	for _, id := range r.ticked {
 		for _, e := range r.all {

@@ -104,7 +104,12 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 				w.OnRunEnded()
 			}
 		}}
-	w.runsTab = newRunsTab(runs.Store{Dir: storeDir}, &w.runs)
+	w.runsTab = newRunsTab(runs.Store{Dir: storeDir}, &w.runs, win,
+		func(e runs.Entry) { w.form.set(e.Config) },
+		func(e runs.Entry, m *training.Model) {
+			w.models.set(m, "Run "+e.ID+": "+e.Summary.Name)
+			w.tabs.SelectIndex(1)
+		})
 	w.restore()
 
 	reset := &widget.Button{Text: "Reset to defaults", Icon: theme.ViewRefreshIcon(), OnTapped: func() {

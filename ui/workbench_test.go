@@ -230,6 +230,36 @@ func TestTrainClassifyDraw(t *testing.T) {
 			t.Errorf("a filter matching nothing shows %d runs", len(r.shown))
 		}
 		r.filter.SetText("")
+		// Run again puts its settings into the form; Load model makes its
+		// model the window's.
+		wb.form.set(training.DefaultConfig())
+		if r.runAgain.Disabled() || r.loadModel.Disabled() || r.deleteRun.Disabled() {
+			t.Errorf("a ticked run's actions are disabled")
+		}
+		r.runAgain.OnTapped()
+		if cfg, err := wb.form.config(); err != nil || cfg.Hidden[0].Width != 32 || cfg.Epochs != 2 {
+			t.Errorf("Run again put %+v (%v) into the form, want the run's 32-unit layer and 2 epochs", cfg.Hidden, err)
+		}
+		r.loadModel.OnTapped()
+	})
+	var listed int
+	wb.settle()
+	onUI(func() {
+		r := wb.runsTab
+		if m := wb.models.current(); m == nil || m.Net.Spec.Hidden[0].Width != 32 || wb.tabs.SelectedIndex() != 1 {
+			t.Errorf("Load model: current model %v, tab %d; want the run's, on Classify", m, wb.tabs.SelectedIndex())
+		}
+		// Deleting (once confirmed) removes it from the store and the list.
+		e, _ := r.current()
+		listed = len(r.all)
+		r.remove(e)
+	})
+	wb.settle()
+	onUI(func() {
+		r := wb.runsTab
+		if len(r.all) != listed-1 || len(r.ticked) != 0 || !r.runAgain.Disabled() {
+			t.Errorf("after Delete: %d runs (had %d), ticked %v", len(r.all), listed, r.ticked)
+		}
 		wb.tabs.SelectIndex(0)
 		after := wb.training.lossChart.current()
 		// Pointing at the middle of the loss chart reads out its values.
