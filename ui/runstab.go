@@ -41,6 +41,9 @@ type runsTab struct {
 	table       *widget.Table
 	chart       *chartView
 	compare     *widget.Label
+	// the comparison on display, and the buttons that copy it
+	comparison      *runs.Table
+	copyMD, copyCSV *widget.Button
 
 	// On the UI goroutine.
 	all, shown []runs.Entry
@@ -148,13 +151,18 @@ func newRunsTab(store runs.Store, t *tasks, win fyne.Window, onRunAgain func(run
 	r.compare = widget.NewLabel("Tick runs to compare them: the first ticked is the baseline.")
 	r.compare.TextStyle = fyne.TextStyle{Monospace: true}
 	r.compare.Wrapping = fyne.TextWrapOff
+	r.copyMD = &widget.Button{Text: "Markdown", Icon: theme.ContentCopyIcon(), OnTapped: func() { r.copyComparison(false) }}
+	r.copyCSV = &widget.Button{Text: "CSV", Icon: theme.ContentCopyIcon(), OnTapped: func() { r.copyComparison(true) }}
+	r.copyMD.Disable()
+	r.copyCSV.Disable()
 
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(clearTicks, refresh), r.filter)
 	actions := container.NewHBox(widget.NewLabel("Last ticked run:"), r.runAgain, r.loadModel, r.deleteRun)
 	top = container.NewVBox(top, actions)
 	r.enableActions()
 	list := container.NewBorder(container.NewVBox(top, r.status), nil, nil, nil, r.table)
-	below := container.NewBorder(nil, nil, nil, nil, container.NewHSplit(r.chart, container.NewScroll(r.compare)))
+	comparison := container.NewBorder(container.NewHBox(widget.NewLabel("Copy:"), r.copyMD, r.copyCSV), nil, nil, nil, container.NewScroll(r.compare))
+	below := container.NewBorder(nil, nil, nil, nil, container.NewHSplit(r.chart, comparison))
 	split := container.NewVSplit(list, below)
 	split.Offset = 0.5
 	r.content = split
@@ -353,6 +361,9 @@ func (r *runsTab) selectionChanged() {
 			}
 		}
 	}
+	r.comparison = nil
+	r.copyMD.Disable()
+	r.copyCSV.Disable()
 	if len(picked) == 0 {
 		r.chart.clear()
 		r.compare.SetText("Tick runs to compare them: the first ticked is the baseline.")
@@ -367,6 +378,9 @@ func (r *runsTab) selectionChanged() {
 		for i := range picked {
 			labels = append(labels, table.Label(i))
 		}
+		r.comparison = &table
+		r.copyMD.Enable()
+		r.copyCSV.Enable()
 	}
 	size := r.chart.renderSize()
 	r.mu.Lock()
@@ -380,6 +394,22 @@ func (r *runsTab) selectionChanged() {
 			}
 		})
 	})
+}
+
+// copyComparison puts the comparison on the clipboard, as CSV or as a
+// Markdown table (for a lab notebook or an issue).
+func (r *runsTab) copyComparison(asCSV bool) {
+	if r.comparison == nil {
+		return
+	}
+	var b strings.Builder
+	if asCSV {
+		r.comparison.WriteCSV(&b)
+	} else {
+		r.comparison.WriteMarkdown(&b)
+	}
+	fyne.CurrentApp().Clipboard().SetContent(b.String())
+	r.status.SetText("The comparison of " + strconv.Itoa(len(r.comparison.Rows)) + " runs is on the clipboard.")
 }
 
 // overlay renders the runs' validation loss by epoch, one colour a run,

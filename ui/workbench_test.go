@@ -218,6 +218,10 @@ func TestTrainClassifyDraw(t *testing.T) {
 		if len(r.ticked) != 1 || !strings.Contains(r.compare.Text, "baseline") {
 			t.Errorf("after ticking the run: ticked %v, comparison %q", r.ticked, r.compare.Text)
 		}
+		r.copyMD.OnTapped()
+		if got := a.Clipboard().Content(); !strings.HasPrefix(got, "| run | name | test acc |") || !strings.Contains(got, "| baseline |") {
+			t.Errorf("Copy as Markdown put %q on the clipboard", got)
+		}
 	})
 	wb.settle()
 	onUI(func() {
