@@ -120,6 +120,23 @@ const (
 // in its metadata so that the file stands alone, and the experiment's
 // configuration as config.json beside it.
 func (m *Model) Save(dir string) error {
+	if err := m.saveWeights(dir, true); err != nil {
+		return err
+	}
+	cfg, err := json.MarshalIndent(m.Config, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, ConfigFile), append(cfg, '\n'))
+}
+
+// SaveTrained writes model.safetensors alone: for a run's record, whose
+// initial weights and config do not change after its first checkpoint.
+func (m *Model) SaveTrained(dir string) error {
+	return m.saveWeights(dir, false)
+}
+
+func (m *Model) saveWeights(dir string, withInit bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -142,16 +159,10 @@ func (m *Model) Save(dir string) error {
 	if err := writeWeights(filepath.Join(dir, WeightsFile), m.Net, meta); err != nil {
 		return err
 	}
-	if m.Init != nil {
-		if err := writeWeights(filepath.Join(dir, InitFile), m.Init, meta); err != nil {
-			return err
-		}
+	if m.Init != nil && withInit {
+		return writeWeights(filepath.Join(dir, InitFile), m.Init, meta)
 	}
-	cfg, err := json.MarshalIndent(m.Config, "", "  ")
-	if err != nil {
-		return err
-	}
-	return WriteFileAtomic(filepath.Join(dir, ConfigFile), append(cfg, '\n'))
+	return nil
 }
 
 // writeWeights writes a network's tensors as a safetensors file with the

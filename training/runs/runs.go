@@ -97,6 +97,7 @@ type Writer struct {
 	metrics *os.File
 	rows    *bufio.Writer // metrics.csv, flushed at every epoch's end
 	summary Summary
+	saved   bool // a checkpoint has been written: init.safetensors and config.json are there
 }
 
 // the record's files, removed when a new run starts in a folder
@@ -248,7 +249,7 @@ func (w *Writer) epoch(e *training.EpochEvent) error {
 		return err
 	}
 	if e.Model != nil {
-		if err := e.Model.Save(w.dir); err != nil {
+		if err := w.save(e.Model); err != nil {
 			return err
 		}
 	}
@@ -292,11 +293,22 @@ func (w *Writer) Finish(last training.Event) error {
 		return err
 	}
 	if model != nil {
-		if err := model.Save(w.dir); err != nil {
+		if err := w.save(model); err != nil {
 			return err
 		}
 	}
 	return w.writeSummary()
+}
+
+// save writes a checkpoint: the whole model the first time, then only
+// its trained weights, since the initial weights and the config stay.
+func (w *Writer) save(m *training.Model) error {
+	if w.saved {
+		return m.SaveTrained(w.dir)
+	}
+	err := m.Save(w.dir)
+	w.saved = err == nil
+	return err
 }
 
 // perClass returns each class's precision and recall from a confusion
