@@ -36,10 +36,10 @@ type trainFlags struct {
 	json                                                           bool
 }
 
-func runTrain(env Env, args []string) int {
+// register defines the flags that set an experiment (those of train,
+// sweep and lr-find), with the defaults' values.
+func (f *trainFlags) register(fs *flag.FlagSet) {
 	d := training.DefaultConfig()
-	var f trainFlags
-	fs := newFlagSet(env, "train", "[flags]")
 	fs.StringVar(&f.dataset, "dataset", d.Dataset, "data: mnist (built in), idx:DIR (MNIST-format IDX files) or folder:DIR (DIR/<class>/*.png…)")
 	fs.StringVar(&f.classes, "classes", strings.Join(d.Classes, ","), "classes to train on: digits for mnist/idx, folder names for folders, or all (datasets other than mnist default to all)")
 	fs.StringVar(&f.hidden, "hidden", "128,64", "hidden layer widths, comma-separated (empty for softmax regression)")
@@ -56,6 +56,12 @@ func runTrain(env Env, args []string) int {
 	fs.Uint64Var(&f.seed, "seed", d.Seed, "random seed: the same seed and settings give the same run, bit for bit")
 	fs.IntVar(&f.limit, "limit", 0, "use at most N training samples (0: all)")
 	fs.StringVar(&f.config, "config", "", "JSON file with the same keys (weight_decay, val_split…); flags given override it")
+}
+
+func runTrain(env Env, args []string) int {
+	var f trainFlags
+	fs := newFlagSet(env, "train", "[flags]")
+	f.register(fs)
 	fs.StringVar(&f.out, "out", "", "write the run's record (config.json, metrics.csv, model.safetensors, summary.json) here instead of the run store")
 	fs.StringVar(&f.name, "name", "", "the run's name in the run store (default: its architecture, optimizer and learning rate)")
 	fs.StringVar(&f.note, "note", "", "a note kept with the run")
@@ -126,18 +132,7 @@ func runTrain(env Env, args []string) int {
 	rep := newReporter(env, f.json, cfg, data)
 	rep.run, rep.dir = id, dir
 	rep.start()
-	var last training.Event
-	var writeErr error // the first failure to write the record; it stops the run
-	for ev := range run.Events() {
-		last = ev
-		rep.event(ev)
-		if writeErr == nil {
-			if writeErr = record.Event(ev); writeErr != nil {
-				cancel()
-			}
-		}
-	}
-	run.Wait()
+	last, writeErr := runs.Record(record, run, rep.event)
 	if writeErr != nil {
 		return fail(env, "train", ExitFailure, "writing %s: %v (the run was stopped)", dir, writeErr)
 	}

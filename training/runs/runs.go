@@ -88,6 +88,18 @@ type Summary struct {
 	ElapsedS      float64             `json:"elapsed_s,omitempty"`
 	Warning       string              `json:"warning,omitempty"`
 	Error         string              `json:"error,omitempty"`
+	// Sweep is set for a run made by a sweep.
+	Sweep *SweepInfo `json:"sweep,omitempty"`
+}
+
+// SweepInfo places a run in its sweep: the sweep's ID, the settings it
+// varies, in order, and this run's value of each (as the sweep's grammar
+// writes them), so that a sweep's table and plots can be rebuilt from the
+// store alone.
+type SweepInfo struct {
+	ID       string   `json:"id"`
+	Settings []string `json:"settings"`
+	Values   []string `json:"values"`
 }
 
 // Writer writes a run's record into its folder.
@@ -221,6 +233,33 @@ func (w *Writer) sync() error {
 		return err
 	}
 	return w.metrics.Sync()
+}
+
+// SetSweep marks the run as part of a sweep; call it before the run's
+// first event.
+func (w *Writer) SetSweep(info SweepInfo) error {
+	w.summary.Sweep = &info
+	return w.writeSummary()
+}
+
+// Record feeds a run's events to w and to observe (which may be nil) until
+// the run ends, and returns its last event. A failure to write the record
+// stops the run (it still ends with its results, which observe sees) and
+// is returned once the run has ended; Finish is left to the caller.
+func Record(w *Writer, run *training.Run, observe func(training.Event)) (last training.Event, err error) {
+	for ev := range run.Events() {
+		last = ev
+		if observe != nil {
+			observe(ev)
+		}
+		if err == nil {
+			if err = w.Event(ev); err != nil {
+				run.Stop()
+			}
+		}
+	}
+	run.Wait()
+	return last, err
 }
 
 // Event records one of a run's events: a batch's line; or at an epoch's
