@@ -131,6 +131,21 @@ func New(cfg Config, sizes []int, workers int) (*Optimizer, error) {
 // Config returns the hyperparameters.
 func (o *Optimizer) Config() Config { return o.cfg }
 
+// SetLearningRate changes the learning rate from the next Step on,
+// keeping the optimizer's state (momentum buffers, Adam's moments and
+// step count), as setting param_group["lr"] does in PyTorch: a schedule
+// such as the learning-rate range test changes it between steps. The rate
+// is checked as New checks it.
+func (o *Optimizer) SetLearningRate(lr float64) error {
+	c := o.cfg
+	c.LearningRate = lr
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	o.cfg = c
+	return nil
+}
+
 // Steps is the number of updates made so far.
 func (o *Optimizer) Steps() int { return o.step }
 
