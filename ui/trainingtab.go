@@ -44,11 +44,7 @@ type chartOptions struct {
 type trainingTab struct {
 	win fyne.Window
 
-	axis      *widget.Select
-	logLoss   *widget.Check
-	outliers  *widget.Check
-	smoothing *widget.Slider
-	smoothLbl *widget.Label
+	options   *chartControls
 	lossChart *chartView
 	accChart  *chartView
 	confusion *chartView
@@ -97,17 +93,7 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 	t.accChart.hover = t.pointer
 	t.confusion.hover = t.pointCell
 	t.throttle = bridge.NewThrottle(redrawInterval, t.render)
-	t.axis = &widget.Select{Options: []string{axisStep, axisEpoch, axisSeconds}, OnChanged: func(s string) {
-		t.setOption(func(o *chartOptions) { o.axis = s })
-	}}
-	t.axis.SetSelected(axisStep)
-	t.logLoss = widget.NewCheck("Log loss", func(on bool) { t.setOption(func(o *chartOptions) { o.logLoss = on }) })
-	t.outliers = widget.NewCheck("Ignore outliers", func(on bool) { t.setOption(func(o *chartOptions) { o.ignoreOutliers = on }) })
-	t.smoothLbl = widget.NewLabel("0.60")
-	t.smoothing = &widget.Slider{Min: 0, Max: 0.99, Step: 0.01, Value: 0.6, OnChanged: func(v float64) {
-		t.smoothLbl.SetText(fmt.Sprintf("%.2f", v))
-		t.setOption(func(o *chartOptions) { o.smoothing = v })
-	}}
+	t.options = newChartControls(t.opts, t.setOption)
 	t.readout = widget.NewLabel("Point at a chart to read its values.")
 	t.readout.Wrapping = fyne.TextWrapWord // never cut off
 
@@ -151,9 +137,7 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 	t.saveModel = &widget.Button{Text: "Save model…", Icon: theme.DocumentSaveIcon(), OnTapped: t.chooseModelDir}
 	t.saveModel.Disable()
 
-	smoothing := container.NewBorder(nil, nil, widget.NewLabel("Smoothing"), t.smoothLbl, t.smoothing)
-	toolbar := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel("x-axis"), t.axis, t.logLoss, t.outliers), nil, smoothing)
+	toolbar := t.options.content
 	charts := container.NewGridWithColumns(2, t.lossChart, t.accChart)
 	// The run's outcome scrolls under the save buttons, so that a long
 	// failure message never makes the window taller than 700 pixels.
@@ -297,7 +281,7 @@ type curveSpec struct {
 // curveSpecs describes the loss and accuracy charts of a snapshot.
 func curveSpecs(s *snapshot, o chartOptions, th plots.Theme) (loss, acc curveSpec) {
 	bx, vx := s.x(o.axis)
-	xLabel := map[string]string{axisStep: "step (batch)", axisEpoch: "epoch", axisSeconds: "seconds"}[o.axis]
+	xLabel := xLabel(o.axis)
 	series := func(train, val []float64) []plots.Series {
 		return []plots.Series{
 			{Label: "train (batches)", X: bx, Y: train, Color: 0},
@@ -560,20 +544,7 @@ func (t *trainingTab) buildPlot(which string, dark bool) (*plot.Plot, plots.Size
 // savePlotAs asks where to save a chart and in which theme (light by
 // default: it prints well), then saves it.
 func (t *trainingTab) savePlotAs(which string) {
-	if _, _, err := t.buildPlot(which, false); err != nil {
-		showError(t.win, err)
-		return
-	}
-	themes := widget.NewRadioGroup([]string{exportLight, exportDark}, nil)
-	themes.Horizontal = true
-	themes.SetSelected(exportLight)
-	saveFile(t.win, which+".png", []string{".png", ".svg"}, container.NewHBox(widget.NewLabel("Theme"), themes), func(path string) error {
-		p, size, err := t.buildPlot(which, themes.Selected == exportDark)
-		if err != nil {
-			return err
-		}
-		return plots.Save(p, path, size)
-	})
+	savePlot(t.win, which+".png", func(dark bool) (*plot.Plot, plots.Size, error) { return t.buildPlot(which, dark) })
 }
 
 func (t *trainingTab) chooseModelDir() {
