@@ -1,0 +1,626 @@
+package plots
+
+import (
+	"cmp"
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// The charts of a hyperparameter sweep, a metric (test accuracy, a loss)
+// over the settings tried: SweepLine for one setting, SweepHeatmap for two,
+// ParallelCoordinates for three or more; and LRFinder, the loss of a
+// learning-rate range test.
+
+// SweepLineOptions configure a chart of a metric against one swept setting.
+type SweepLineOptions struct {
+	Title  string
+	XLabel string // the setting, such as "learning rate"
+	YLabel string // the metric, such as "test accuracy (%)"
+
+	// X holds the values of a numeric setting, in any order: the points
+	// are joined in order of X, and the axis is labelled at the values
+	// themselves where their labels fit. LogX spaces them by their
+	// logarithm (learning rates, weight decays); they must then be > 0.
+	X    []float64
+	LogX bool
+
+	// Labels name the values of a categorical setting (optimizers,
+	// activations) instead: evenly spaced in the order given, as points
+	// that are not joined, as the order of categories means nothing.
+	Labels []string
+
+	// Mean holds the metric at each value of the setting, one per X or
+	// label; NaN or ±Inf for a setting whose runs diverged.
+	Mean []float64
+
+	// SD, if not nil, holds the standard deviation of the metric over the
+	// seeds run at each value, one per Mean: an error bar of ±SD is drawn
+	// where it is > 0. NaN means none.
+	SD []float64
+
+	// LowerIsBetter marks the lowest mean as the best (a loss) rather
+	// than the highest (an accuracy).
+	LowerIsBetter bool
+
+	Theme Theme
+}
+
+// Styles of the sweep charts, in points.
+const (
+	errorBarWidth = 1
+	errorBarCap   = 3   // half width of an error bar's caps
+	bestRing      = 5.5 // radius of the ring around the best point
+	bestRingWidth = 1.25
+)
+
+// SweepLine builds a chart of a metric against one swept setting: a marker
+// at each value tried, joined by a line for a numeric setting, with error
+// bars of ±SD where given, the best value ringed, and each diverged value
+// (a NaN or infinite mean) marked by an × along the bottom of the chart,
+// the line broken there. A legend explains the marks.
+//
+// SweepLine returns an error for no points, X and Labels both given, an X,
+// Labels or SD whose length differs from Mean's, an X that is not finite
+// or, with LogX, not > 0, LogX with Labels, and an SD that is negative or
+// infinite. A non-finite mean is never an error.
+func SweepLine(o SweepLineOptions) (*plot.Plot, error) {
+	n := len(o.Mean)
+	categorical := len(o.Labels) > 0
+	fail := func(format string, args ...any) (*plot.Plot, error) {
+		return nil, fmt.Errorf("plots: SweepLine %q: "+format, append([]any{o.Title}, args...)...)
+	}
+	switch {
+	case n == 0:
+		return fail("no points (Mean is empty)")
+	case categorical && len(o.X) > 0:
+		return fail("both X and Labels given, want the setting's values as one or the other")
+	case categorical && o.LogX:
+		return fail("LogX with Labels, want a log axis only for numeric X")
+	case categorical && len(o.Labels) != n:
+		return fail("%d labels for %d means, want one per mean", len(o.Labels), n)
+	case !categorical && len(o.X) != n:
+		return fail("%d x values for %d means, want one per mean", len(o.X), n)
+	case o.SD != nil && len(o.SD) != n:
+		return fail("%d SDs for %d means, want one per mean", len(o.SD), n)
+	}
+	for i, x := range o.X {
+		if !finite(x) || o.LogX && x <= 0 {
+			want := "a finite number"
+			if o.LogX {
+				want = "a finite number > 0 on a log axis (LogX)"
+			}
+			return fail("x value %d is %v, want %s", i, x, want)
+		}
+	}
+	for i, sd := range o.SD {
+		if sd < 0 || math.IsInf(sd, 0) {
+			return fail("SD %d is %v, want ≥ 0 (or NaN for none)", i, sd)
+		}
+	}
+
+	th := o.Theme.withDefaults()
+	p := th.newPlot(o.Title, o.XLabel, o.YLabel)
+	p.Y.Tick.Marker = linearTicks{Target: 5}
+
+	// The points in the order they are joined.
+	order := make([]int, n)
+	xs := make([]float64, n)
+	for i := range order {
+		order[i] = i
+		xs[i] = float64(i)
+	}
+	if categorical {
+		setClassAxis(&p.X, o.Labels, false, nil)
+		p.Add(th.grid(false, true))
+	} else {
+		copy(xs, o.X)
+		slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(xs[i], xs[j]) })
+		setSettingAxis(&p.X, xs, o.LogX)
+		p.Add(th.grid(true, true))
+	}
+
+	col := th.Color(0)
+	marker := draw.GlyphStyle{Color: col, Radius: vg.Points(markerRadius), Shape: draw.CircleGlyph{}}
+	line := draw.LineStyle{Color: col, Width: vg.Points(lineWidth)}
+	if categorical {
+		line.Width = 0
+	}
+	marks := &sweepMarks{theme: th, best: -1}
+	bars := &errorBars{style: draw.LineStyle{Color: col, Width: vg.Points(errorBarWidth)}}
+	var (
+		segment *curve
+		ys      []float64 // every y the axis must show
+	)
+	for _, i := range order {
+		m := o.Mean[i]
+		if !finite(m) {
+			marks.diverged = append(marks.diverged, xs[i])
+			segment = nil // a gap in the line
+			continue
+		}
+		if segment == nil || categorical {
+			segment = &curve{line: line, marker: &marker, weight: 1}
+			marks.curves = append(marks.curves, segment)
+		}
+		segment.xs = append(segment.xs, xs[i])
+		segment.ys = append(segment.ys, m)
+		ys = append(ys, m)
+		if marks.best < 0 || o.LowerIsBetter && m < marks.bestY || !o.LowerIsBetter && m > marks.bestY {
+			marks.best, marks.bestX, marks.bestY = i, xs[i], m
+		}
+		if o.SD != nil && o.SD[i] > 0 {
+			bars.x = append(bars.x, xs[i])
+			bars.lo = append(bars.lo, m-o.SD[i])
+			bars.hi = append(bars.hi, m+o.SD[i])
+			ys = append(ys, m-o.SD[i], m+o.SD[i])
+		}
+	}
+	p.Y.Min, p.Y.Max = fitRange(ys)
+	p.Y.Min, p.Y.Max = niceRange(p.Y.Min, p.Y.Max, p.Y.Tick.Marker)
+
+	if len(bars.x) > 0 {
+		p.Add(bars)
+		marks.legend = append(marks.legend, heatLegendEntry{"mean ± SD", thumbFunc(func(dc *draw.Canvas) {
+			c := dc.Center()
+			h := vg.Points(legendSize) / 2
+			bars.drawBar(dc, c.X, c.Y-h, c.Y+h)
+			dc.DrawGlyph(marker, c)
+		})})
+	}
+	for _, c := range marks.curves {
+		p.Add(c)
+	}
+	if marks.best >= 0 {
+		marks.ring = draw.LineStyle{Color: th.Foreground, Width: vg.Points(bestRingWidth)}
+		marks.legend = append(marks.legend, heatLegendEntry{"best", thumbFunc(func(dc *draw.Canvas) {
+			dc.DrawGlyph(marker, dc.Center())
+			strokeCircle(*dc, marks.ring, dc.Center(), vg.Points(bestRing))
+		})})
+	}
+	if len(marks.diverged) > 0 {
+		marks.cross = draw.LineStyle{Color: th.Color(1), Width: vg.Points(crossWidth)}
+		marks.legend = append(marks.legend, heatLegendEntry{"diverged", thumbFunc(func(dc *draw.Canvas) {
+			drawCross(*dc, marks.cross, dc.Center(), vg.Points(crossRadius))
+		})})
+	}
+	p.Add(marks)
+	return p, nil
+}
+
+// fitRange returns the range of vs, widened where it is a single value,
+// and 0..1 where vs is empty.
+func fitRange(vs []float64) (lo, hi float64) {
+	if len(vs) == 0 {
+		return 0, 1
+	}
+	lo, hi = slices.Min(vs), slices.Max(vs)
+	if lo == hi {
+		d := math.Abs(lo) / 10
+		if d == 0 {
+			d = 1
+		}
+		lo, hi = lo-d, hi+d
+	}
+	return lo, hi
+}
+
+// settingPad is how far beyond the first and last value a setting's axis
+// reaches, as a fraction of their span, so that their markers and error
+// bars do not sit on the axes.
+const settingPad = 0.05
+
+// setSettingAxis makes a the axis of a numeric setting taking the values
+// xs (> 0 if log): a log axis if log, its range just wider than xs, ticks
+// at the values themselves where their labels fit (see settingTicks).
+func setSettingAxis(a *plot.Axis, xs []float64, log bool) {
+	vals := slices.Clone(xs)
+	slices.Sort(vals)
+	vals = slices.Compact(vals)
+	var fallback axisFitter = linearTicks{Target: 7}
+	to, from := func(v float64) float64 { return v }, func(v float64) float64 { return v }
+	if log {
+		a.Scale = plot.LogScale{}
+		fallback = logTicks{}
+		to, from = math.Log10, func(v float64) float64 { return math.Pow(10, v) }
+	}
+	lo, hi := to(vals[0]), to(vals[len(vals)-1])
+	if lo == hi && log {
+		lo, hi = lo-math.Log10(2), hi+math.Log10(2)
+	} else {
+		lo, hi = fitRange([]float64{lo, hi})
+	}
+	pad := settingPad * (hi - lo)
+	if len(vals) == 1 {
+		pad = 0
+	}
+	a.Min, a.Max = from(lo-pad), from(hi+pad)
+	a.Tick.Marker = settingTicks{values: vals, fallback: fallback}
+}
+
+// settingTicks marks the axis of a numeric setting at the values swept,
+// each labelled (see formatSetting), where their labels fit along the axis,
+// and with fallback's ticks where they do not.
+type settingTicks struct {
+	values   []float64 // sorted, distinct
+	fallback axisFitter
+}
+
+// Ticks implements plot.Ticker.
+func (t settingTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := make([]plot.Tick, len(t.values))
+	for i, v := range t.values {
+		ticks[i] = plot.Tick{Value: v, Label: formatSetting(v)}
+	}
+	return ticks
+}
+
+// fitAxis implements axisFitter.
+func (t settingTicks) fitAxis(a *plot.Axis, length, across vg.Length, horizontal bool) {
+	if labelsFit(a, t.Ticks(a.Min, a.Max), length, horizontal) {
+		return
+	}
+	a.Tick.Marker = t.fallback
+	t.fallback.fitAxis(a, length, across, horizontal)
+}
+
+// formatSetting writes a setting's value in at most three significant
+// digits, in scientific notation where it is tiny or huge: "0.0003",
+// "128", "1e-5".
+func formatSetting(v float64) string {
+	r := roundLog(v)
+	if r == 0 {
+		return "0"
+	}
+	a := math.Abs(r)
+	return formatLogStyle(r, a < 1e-4 || a >= 1e6)
+}
+
+// thumbFunc is a legend thumbnail drawn by a function.
+type thumbFunc func(dc *draw.Canvas)
+
+// Thumbnail implements plot.Thumbnailer.
+func (f thumbFunc) Thumbnail(dc *draw.Canvas) { f(dc) }
+
+// errorBars draws vertical error bars with caps.
+type errorBars struct {
+	x, lo, hi []float64
+	style     draw.LineStyle
+}
+
+// drawBar draws one bar at x from y0 to y1, in canvas coordinates.
+func (b *errorBars) drawBar(dc *draw.Canvas, x, y0, y1 vg.Length) {
+	w := vg.Points(errorBarCap)
+	dc.StrokeLines(b.style,
+		[]vg.Point{{X: x, Y: y0}, {X: x, Y: y1}},
+		[]vg.Point{{X: x - w, Y: y0}, {X: x + w, Y: y0}},
+		[]vg.Point{{X: x - w, Y: y1}, {X: x + w, Y: y1}})
+}
+
+// Plot implements plot.Plotter.
+func (b *errorBars) Plot(dc draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&dc)
+	for i, x := range b.x {
+		b.drawBar(&dc, trX(x), trY(b.lo[i]), trY(b.hi[i]))
+	}
+}
+
+// sweepMarks draws SweepLine's marks over its points: the ring around the
+// best, the crosses of the diverged values, and the legend.
+type sweepMarks struct {
+	theme        Theme
+	curves       []*curve
+	best         int // index of the best point, -1 for none
+	bestX, bestY float64
+	ring         draw.LineStyle
+	diverged     []float64 // x of each diverged value
+	cross        draw.LineStyle
+	legend       []heatLegendEntry
+}
+
+// Plot implements plot.Plotter.
+func (m *sweepMarks) Plot(dc draw.Canvas, p *plot.Plot) {
+	if !drawable(dc) {
+		return
+	}
+	trX, trY := p.Transforms(&dc)
+	var drawn []drawnCurve
+	for _, c := range m.curves {
+		drawn = append(drawn, drawnCurve{points: c.points(dc, p, 4), markers: true, weight: 1})
+	}
+	if m.best >= 0 {
+		pt := vg.Point{X: trX(m.bestX), Y: trY(m.bestY)}
+		strokeCircle(dc, m.ring, pt, vg.Points(bestRing))
+		drawn = append(drawn, drawnCurve{points: []vg.Point{pt}, markers: true, weight: 1})
+	}
+	// The crosses sit along the bottom, where a diverged run's metric
+	// would have gone off the chart.
+	y := dc.Min.Y + vg.Points(crossRadius+3)
+	for _, x := range m.diverged {
+		pt := vg.Point{X: trX(x), Y: y}
+		drawCross(dc, draw.LineStyle{Color: m.theme.Background, Width: vg.Points(crossWidth + 2*haloWidth)}, pt, vg.Points(crossRadius+haloWidth))
+		drawCross(dc, m.cross, pt, vg.Points(crossRadius))
+		drawn = append(drawn, drawnCurve{points: []vg.Point{pt}, markers: true, weight: 1})
+	}
+	if len(m.legend) > 0 {
+		drawLegendBox(dc, m.theme, 0.85, drawn, func(lg *plot.Legend) {
+			for _, e := range m.legend {
+				lg.Add(e.label, e.thumb)
+			}
+		})
+	}
+}
+
+// GlyphBoxes implements plot.GlyphBoxer, making room for the crosses at
+// the ends of the x axis.
+func (m *sweepMarks) GlyphBoxes(p *plot.Plot) []plot.GlyphBox {
+	r := vg.Points(crossRadius + haloWidth)
+	boxes := make([]plot.GlyphBox, len(m.diverged))
+	for i, x := range m.diverged {
+		boxes[i] = plot.GlyphBox{X: p.X.Norm(x), Rectangle: vg.Rectangle{Min: vg.Point{X: -r}, Max: vg.Point{X: r}}}
+	}
+	return boxes
+}
+
+// SweepHeatmapOptions configure a chart of a metric over a sweep of two
+// settings.
+type SweepHeatmapOptions struct {
+	Title        string
+	XName, YName string // the settings, such as "learning rate" and "batch size"
+
+	// XLabels and YLabels are the settings' values as they are to be
+	// written, in order: columns left to right, rows bottom to top.
+	XLabels, YLabels []string
+
+	// Values holds the metric, Values[r][c] at YLabels[r] and XLabels[c];
+	// NaN or ±Inf where there is no value (not run, or diverged).
+	Values [][]float64
+
+	// SD, if not nil, holds the standard deviation over seeds of each
+	// value, in the same shape, written under the value where the cell has
+	// room; NaN for none.
+	SD [][]float64
+
+	// ValueName labels the colour bar, such as "test accuracy (%)".
+	ValueName string
+
+	// Format writes one value (and, after a "±", one SD) with fmt, such as
+	// "%.1f%%"; "%.3g" if empty.
+	Format string
+
+	// LowerIsBetter marks the lowest value as the best (a loss) rather
+	// than the highest (an accuracy).
+	LowerIsBetter bool
+
+	Theme Theme
+}
+
+// SweepHeatmap builds a grid of a metric over two swept settings: a cell
+// for each pair of values, coloured by the metric along viridis (as
+// Heatmap colours a surface, with the colour bar beside it) and with the
+// metric written in it, in whichever text colour reads on the fill, and
+// its SD under it where the cell has room; the best cell is outlined and
+// its value written in bold. A cell without a value is grey and says "—".
+// The writing shrinks with the cells, down to 6-point type; SDs are left
+// out first, and then the values where even that does not fit.
+//
+// On the chart, column c is at x = c and row r at y = r: the cell under
+// the pointer is row round(y), column round(x) of Chart.DataAt.
+//
+// SweepHeatmap returns an error for no columns or rows, Values or SD of
+// another shape than XLabels × YLabels, an SD that is negative or
+// infinite, and a Format that does not write one number. A non-finite
+// value is never an error.
+func SweepHeatmap(o SweepHeatmapOptions) (*plot.Plot, error) {
+	fail := func(format string, args ...any) (*plot.Plot, error) {
+		return nil, fmt.Errorf("plots: SweepHeatmap %q: "+format, append([]any{o.Title}, args...)...)
+	}
+	nx, ny := len(o.XLabels), len(o.YLabels)
+	if nx == 0 || ny == 0 {
+		return fail("%d x labels and %d y labels, want at least one of each", nx, ny)
+	}
+	for name, grid := range map[string][][]float64{"Values": o.Values, "SD": o.SD} {
+		if grid == nil && name == "SD" {
+			continue
+		}
+		if len(grid) != ny {
+			return fail("%s has %d rows for %d y labels, want one per label", name, len(grid), ny)
+		}
+		for r, row := range grid {
+			if len(row) != nx {
+				return fail("%s row %d (%s) has %d values for %d x labels, want one per label", name, r, o.YLabels[r], len(row), nx)
+			}
+		}
+	}
+	for r, row := range o.SD {
+		for c, sd := range row {
+			if sd < 0 || math.IsInf(sd, 0) {
+				return fail("SD [%d][%d] is %v, want ≥ 0 (or NaN for none)", r, c, sd)
+			}
+		}
+	}
+	format := o.Format
+	if format == "" {
+		format = "%.3g"
+	}
+	if s := fmt.Sprintf(format, 1.0); strings.Contains(s, "%!") {
+		return fail("Format %q does not write one number (it writes %q)", format, s)
+	}
+
+	th := o.Theme.withDefaults()
+	p := th.newPlot(o.Title, o.XName, o.YName)
+	setClassAxis(&p.X, o.XLabels, false, nil)
+	setClassAxis(&p.Y, o.YLabels, false, nil)
+
+	cells := &sweepCells{theme: th, scale: newHeatScale(Sequential, th), bestRow: -1}
+	var scaled []float64
+	for r, row := range o.Values {
+		cells.values = append(cells.values, slices.Clone(row))
+		for c, v := range row {
+			if !finite(v) {
+				continue
+			}
+			scaled = append(scaled, v)
+			if cells.bestRow < 0 || o.LowerIsBetter && v < cells.values[cells.bestRow][cells.bestCol] ||
+				!o.LowerIsBetter && v > cells.values[cells.bestRow][cells.bestCol] {
+				cells.bestRow, cells.bestCol = r, c
+			}
+		}
+	}
+	cells.scale.setRange(scaled, 0, 0)
+	cells.text = make([][][2]string, ny)
+	for r, row := range o.Values {
+		cells.text[r] = make([][2]string, nx)
+		for c, v := range row {
+			t := &cells.text[r][c]
+			if !finite(v) {
+				t[0] = "—"
+				continue
+			}
+			t[0] = fmt.Sprintf(format, v)
+			if o.SD != nil && finite(o.SD[r][c]) {
+				t[1] = "±" + fmt.Sprintf(format, o.SD[r][c])
+			}
+		}
+	}
+	p.Add(cells, &colorBar{scale: cells.scale, label: o.ValueName, theme: th})
+	return p, nil
+}
+
+// Cell writing of SweepHeatmap, in points.
+const (
+	minCellText = 6    // the smallest type a cell is written in
+	sdTextScale = 0.8  // an SD's size next to its value's
+	cellFill    = 0.85 // the share of a cell's width and height the writing may take
+	bestOutline = 2.25
+)
+
+// sweepCells draws SweepHeatmap's cells and the writing in them.
+type sweepCells struct {
+	theme            Theme
+	scale            *heatScale
+	values           [][]float64
+	text             [][][2]string // value and SD of each cell, "" for none
+	bestRow, bestCol int           // -1 for none
+}
+
+// fill returns the colour of a cell of value v.
+func (s *sweepCells) fill(v float64) color.Color {
+	if !finite(v) {
+		return Mix(s.theme.Background, s.theme.Foreground, 0.15)
+	}
+	return s.scale.color(s.scale.pos(v))
+}
+
+// Plot implements plot.Plotter.
+func (s *sweepCells) Plot(dc draw.Canvas, p *plot.Plot) {
+	if !drawable(dc) {
+		return
+	}
+	trX, trY := p.Transforms(&dc)
+	w, h := trX(1)-trX(0), trY(1)-trY(0)
+	gap := min(vg.Points(1.5), w/12, h/12)
+	cell := func(r, c int) vg.Rectangle {
+		x, y := trX(float64(c)), trY(float64(r))
+		return vg.Rectangle{
+			Min: vg.Point{X: x - w/2 + gap/2, Y: y - h/2 + gap/2},
+			Max: vg.Point{X: x + w/2 - gap/2, Y: y + h/2 - gap/2},
+		}
+	}
+	for r, row := range s.values {
+		for c, v := range row {
+			dc.FillPolygon(s.fill(v), rectPoints(cell(r, c)))
+		}
+	}
+	if s.bestRow >= 0 {
+		fill := s.fill(s.values[s.bestRow][s.bestCol])
+		lw := min(vg.Points(bestOutline), w/10, h/10)
+		b := cell(s.bestRow, s.bestCol)
+		b.Min = b.Min.Add(vg.Point{X: lw / 2, Y: lw / 2})
+		b.Max = b.Max.Sub(vg.Point{X: lw / 2, Y: lw / 2})
+		dc.StrokeLines(draw.LineStyle{Color: inkOn(fill), Width: lw}, append(rectPoints(b), b.Min, rectPoints(b)[1]))
+	}
+
+	main, sd, ok := s.textStyles(w*cellFill, h*cellFill)
+	if !ok {
+		return
+	}
+	for r, row := range s.text {
+		for c, t := range row {
+			fill := s.fill(s.values[r][c])
+			m := main
+			if r == s.bestRow && c == s.bestCol {
+				m.Font = font.From(sansBold, m.Font.Size)
+			}
+			// Black or white, not the theme's text colours, which reach
+			// a contrast of 4.5 on some colours of the map and not on
+			// their neighbours: cells alike are written alike.
+			ink := inkOn(fill)
+			if !finite(s.values[r][c]) {
+				ink = Mix(fill, ink, 0.6) // the dash recedes
+			}
+			m.Color, sd.Color = ink, ink
+			mid := vg.Point{X: trX(float64(c)), Y: trY(float64(r))}
+			if t[1] == "" || sd.Font.Size == 0 {
+				dc.FillText(m, mid, t[0])
+				continue
+			}
+			mh, sh := m.Height(t[0]), sd.Height(t[1])
+			top := mid.Y + (mh+sh)/2
+			dc.FillText(m, vg.Point{X: mid.X, Y: top - mh/2}, t[0])
+			dc.FillText(sd, vg.Point{X: mid.X, Y: top - mh - sh/2}, t[1])
+		}
+	}
+}
+
+// textStyles returns the styles of the values and the SDs written in cells
+// of room w × h, as large as fits up to the axis label size: sd's font
+// size is 0 where the SDs are left out, and ok is false where the values
+// are too.
+func (s *sweepCells) textStyles(w, h vg.Length) (main, sd text.Style, ok bool) {
+	main = text.Style{
+		Font:    font.From(sansBold, labelSize), // bold is the widest
+		XAlign:  draw.XCenter,
+		YAlign:  draw.YCenter,
+		Handler: plot.DefaultTextHandler,
+	}
+	sd = main
+	sd.Font = font.From(sans, labelSize*sdTextScale)
+	var mw, sw vg.Length
+	withSD := false
+	for _, row := range s.text {
+		for _, t := range row {
+			mw = max(mw, main.Width(t[0]))
+			sw = max(sw, sd.Width(t[1]))
+			withSD = withSD || t[1] != ""
+		}
+	}
+	lineH := main.Height("0")
+	fit := func(width, height vg.Length) float64 {
+		return math.Min(1, math.Min(float64(w/width), float64(h/height)))
+	}
+	if withSD {
+		if f := fit(max(mw, sw), lineH*(1+sdTextScale)); labelSize*f >= minCellText/sdTextScale {
+			main.Font.Size *= font.Length(f)
+			sd.Font.Size *= font.Length(f)
+			main.Font = font.From(sans, main.Font.Size)
+			return main, sd, true
+		}
+	}
+	sd.Font.Size = 0
+	f := fit(mw, lineH)
+	if labelSize*f < minCellText {
+		return main, sd, false
+	}
+	main.Font.Size *= font.Length(f)
+	main.Font = font.From(sans, main.Font.Size)
+	return main, sd, true
+}

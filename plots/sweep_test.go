@@ -1,0 +1,90 @@
+package plots
+
+import (
+	"math"
+	"testing"
+)
+
+// lrSweep is a made-up sweep of the learning rate over three seeds each:
+// accuracy rises to a best at 1e-2, falls, and the two fastest diverge.
+func lrSweep(th Theme) SweepLineOptions {
+	nan := math.NaN()
+	return SweepLineOptions{
+		Title:  "Test accuracy by learning rate (3 seeds)",
+		XLabel: "learning rate", YLabel: "test accuracy (%)",
+		X:     []float64{1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1},
+		LogX:  true,
+		Mean:  []float64{91.2, 94.8, 97.1, 98.0, 98.3, 97.6, 95.2, nan, nan},
+		SD:    []float64{0.6, 0.4, 0.3, 0.2, 0.25, 0.5, 1.4, nan, nan},
+		Theme: th,
+	}
+}
+
+// optimizerSweep compares optimizers, a categorical setting.
+func optimizerSweep(th Theme) SweepLineOptions {
+	return SweepLineOptions{
+		Title:  "Test accuracy by optimizer (3 seeds)",
+		XLabel: "optimizer", YLabel: "test accuracy (%)",
+		Labels: []string{"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"},
+		Mean:   []float64{96.1, 97.9, 98.0, 97.7, 98.3, 98.4},
+		SD:     []float64{0.5, 0.3, 0.2, 0.4, 0.2, 0.15},
+		Theme:  th,
+	}
+}
+
+func TestGoldenSweepLine(t *testing.T) {
+	for _, th := range themes {
+		t.Run(th.name, func(t *testing.T) {
+			for name, o := range map[string]SweepLineOptions{
+				"sweep_lr":        lrSweep(th.theme),
+				"sweep_optimizer": optimizerSweep(th.theme),
+			} {
+				p, err := SweepLine(o)
+				if err != nil {
+					t.Fatalf("SweepLine(%s): %v", name, err)
+				}
+				checkGolden(t, name+"_"+th.name, p)
+			}
+		})
+	}
+}
+
+// gridSweep is a made-up sweep of the learning rate and the batch size,
+// three seeds each: large rates diverge with small batches.
+func gridSweep(th Theme) SweepHeatmapOptions {
+	lrs := []string{"0.0003", "0.001", "0.003", "0.01", "0.03", "0.1"}
+	batches := []string{"16", "32", "64", "128", "256"}
+	o := SweepHeatmapOptions{
+		Title: "Test accuracy by learning rate and batch size (3 seeds)",
+		XName: "learning rate", YName: "batch size",
+		XLabels: lrs, YLabels: batches,
+		ValueName: "test accuracy (%)", Format: "%.1f", Theme: th,
+	}
+	for r := range batches {
+		var row, sd []float64
+		for c := range lrs {
+			// The best rate grows with the batch size.
+			d := float64(c) - 1.2 - 0.8*float64(r)
+			v := 98.4 - 0.9*d*d - 0.1*float64(r)
+			s := 0.15 + 0.08*math.Abs(d)
+			if d > 2.2 {
+				v, s = math.NaN(), math.NaN()
+			}
+			row, sd = append(row, v), append(sd, s)
+		}
+		o.Values, o.SD = append(o.Values, row), append(o.SD, sd)
+	}
+	return o
+}
+
+func TestGoldenSweepHeatmap(t *testing.T) {
+	for _, th := range themes {
+		t.Run(th.name, func(t *testing.T) {
+			p, err := SweepHeatmap(gridSweep(th.theme))
+			if err != nil {
+				t.Fatalf("SweepHeatmap: %v", err)
+			}
+			checkGolden(t, "sweep_grid_"+th.name, p)
+		})
+	}
+}
