@@ -366,6 +366,23 @@ func ParseLayers(widths, activations string) ([]nn.Layer, error) {
 	return layers, nil
 }
 
+// LayerStrings is the inverse of ParseLayers. When every layer has the
+// same activation it is given once, so that a new list of widths of any
+// length keeps it.
+func LayerStrings(layers []nn.Layer) (widths, acts string) {
+	w := make([]string, len(layers))
+	a := make([]string, len(layers))
+	uniform := true
+	for i, l := range layers {
+		w[i], a[i] = strconv.Itoa(l.Width), string(l.Activation)
+		uniform = uniform && l.Activation == layers[0].Activation
+	}
+	if uniform && len(a) > 0 {
+		a = a[:1]
+	}
+	return strings.Join(w, ","), strings.Join(a, ",")
+}
+
 // ParseClasses reads the command line's class list: "all" (or empty) for
 // every class, otherwise comma-separated names such as "3,5,8". Duplicates
 // are errors.

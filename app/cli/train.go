@@ -203,7 +203,7 @@ func trainConfig(fs *flag.FlagSet, f trainFlags) (training.Config, error) {
 		cfg.Classes = nil
 	}
 	if given["hidden"] || given["activation"] {
-		widths, acts := layerStrings(cfg.Hidden)
+		widths, acts := training.LayerStrings(cfg.Hidden)
 		if given["hidden"] {
 			widths = f.hidden
 		}
@@ -252,23 +252,6 @@ func trainConfig(fs *flag.FlagSet, f trainFlags) (training.Config, error) {
 	return cfg, nil
 }
 
-// layerStrings is the inverse of training.ParseLayers. When every layer
-// has the same activation it is given once, so that a new --hidden list
-// of any length keeps it.
-func layerStrings(layers []nn.Layer) (widths, acts string) {
-	w := make([]string, len(layers))
-	a := make([]string, len(layers))
-	uniform := true
-	for i, l := range layers {
-		w[i], a[i] = strconv.Itoa(l.Width), string(l.Activation)
-		uniform = uniform && l.Activation == layers[0].Activation
-	}
-	if uniform && len(a) > 0 {
-		a = a[:1]
-	}
-	return strings.Join(w, ","), strings.Join(a, ",")
-}
-
 // reporter prints a run's events, as JSON lines or for a person.
 type reporter struct {
 	env      Env
@@ -291,7 +274,7 @@ func (r *reporter) start() {
 	spec := r.cfg.Spec(len(r.data.Classes))
 	acts := "softmax regression"
 	if len(spec.Hidden) > 0 {
-		_, acts = layerStrings(spec.Hidden)
+		_, acts = training.LayerStrings(spec.Hidden)
 	}
 	w := r.env.Stdout
 	fmt.Fprintf(w, "network   %s (%s), %d parameters, %s loss, %s lr %g, batch %d\n",

@@ -303,13 +303,10 @@ func (w *Writer) Finish(last training.Event) error {
 	defer w.Close()
 	var model *training.Model
 	w.summary.Finished = now()
+	w.summary.Status = StatusOf(last)
 	switch e := last.(type) {
 	case *training.DoneEvent:
 		model = e.Model
-		w.summary.Status = Done
-		if e.Stopped {
-			w.summary.Status = Stopped
-		}
 		w.summary.Epochs = len(e.History)
 		w.summary.TestLoss, w.summary.TestAcc = finite(e.Test.Loss), finite(e.Test.Accuracy)
 		w.summary.Confusion = e.Test.Confusion
@@ -319,10 +316,6 @@ func (w *Writer) Finish(last training.Event) error {
 		w.summary.Warning = e.Warning
 	case *training.ErrorEvent:
 		model = e.Model
-		w.summary.Status = Failed
-		if errors.As(e.Err, new(*training.DivergedError)) {
-			w.summary.Status = Diverged
-		}
 		w.summary.Epochs = len(e.History)
 		w.summary.Error = e.Err.Error()
 	default:
@@ -337,6 +330,25 @@ func (w *Writer) Finish(last training.Event) error {
 		}
 	}
 	return w.writeSummary()
+}
+
+// StatusOf is the status of a run that ended with the event last: done,
+// stopped, diverged or failed (Running for an event that does not end a
+// run).
+func StatusOf(last training.Event) Status {
+	switch e := last.(type) {
+	case *training.DoneEvent:
+		if e.Stopped {
+			return Stopped
+		}
+		return Done
+	case *training.ErrorEvent:
+		if errors.As(e.Err, new(*training.DivergedError)) {
+			return Diverged
+		}
+		return Failed
+	}
+	return Running
 }
 
 // save writes a checkpoint: the whole model the first time, then only
