@@ -43,10 +43,12 @@ var commands = []struct {
 }{
 	{"train", "train a network and report its curves and test accuracy", runTrain},
 	{"predict", "classify images with a saved model", runPredict},
-	{"runs", "list, show or delete the runs kept in the run store", runRuns},
+	{"runs", "list, show, compare or delete the runs kept in the run store", runRuns},
+	{"sweep", "train every combination of up to three settings' values and tabulate the results (mean ± sd when seeds vary)", runSweep},
 	{"surface", "loss, gradient and Hessian of one sigmoid unit over a (w, b) grid: CE against MSE", runSurface},
 	{"landscape", "a trained model's loss over a 2-D or 1-D slice of its weights, or from its initial weights", runLandscape},
 	{"curvature", "the largest and smallest eigenvalue of a trained model's loss Hessian", runCurvature},
+	{"lr-find", "the learning-rate range test (Smith 2017, as fastai runs it): loss against a growing learning rate, and a suggested rate", runLRFind},
 }
 
 // IsCommand reports whether args ask for the command line rather than

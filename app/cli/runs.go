@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -18,13 +19,14 @@ func defaultStore() (runs.Store, error) {
 
 // runRuns is `workbench runs list|show|delete`.
 func runRuns(env Env, args []string) int {
-	const usage = "list [--json] | show ID [--json] | compare ID... [--baseline ID] [--csv|--markdown] | delete ID... [--yes]"
+	const usage = "list [--json] [--sweep ID] | show ID [--json] | compare ID... [--baseline ID] [--csv|--markdown] | delete ID... [--yes]"
 	if len(args) == 0 {
 		return fail(env, "runs", ExitUsage, "give a subcommand: %s", usage)
 	}
 	sub := args[0]
 	fs := newFlagSet(env, "runs "+sub, "")
 	asJSON := fs.Bool("json", false, "print JSON")
+	sweepID := fs.String("sweep", "", "list: only the runs of this sweep")
 	yes := fs.Bool("yes", false, "delete without asking")
 	baseline := fs.String("baseline", "", "compare: the run the others are compared with (default: the first given)")
 	asCSV := fs.Bool("csv", false, "compare: print CSV")
@@ -45,6 +47,11 @@ func runRuns(env Env, args []string) int {
 		list, err := store.List()
 		if err != nil {
 			return fail(env, "runs list", ExitFailure, "%v", err)
+		}
+		if *sweepID != "" {
+			list = slices.DeleteFunc(list, func(e runs.Entry) bool {
+				return e.Summary.Sweep == nil || !strings.HasPrefix(e.Summary.Sweep.ID, *sweepID)
+			})
 		}
 		if *asJSON {
 			for _, e := range list {

@@ -111,20 +111,8 @@ func runTrain(env Env, args []string) int {
 
 	// Ctrl-C and SIGTERM stop the run as the window's Stop does: the
 	// epochs so far are evaluated, reported and saved.
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, stopped, cancel := interruptible()
 	defer cancel()
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
-	var stopped atomic.Value // the signal that stopped the run
-	go func() {
-		select {
-		case sig := <-signals:
-			stopped.Store(sig)
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	run, err := training.Start(ctx, cfg, data, training.Checkpoints())
 	if err != nil {
 		return fail(env, "train", ExitUsage, "%v", err)
@@ -142,7 +130,7 @@ func runTrain(env Env, args []string) int {
 	case *training.DoneEvent:
 		model, status = e.Model, ExitOK
 		switch {
-		case e.Stopped && stopped.Load() == syscall.SIGTERM:
+		case e.Stopped && stopped() == syscall.SIGTERM:
 			status = ExitTerminated
 		case e.Stopped:
 			status = ExitInterrupted
@@ -168,6 +156,29 @@ func runTrain(env Env, args []string) int {
 		}
 	}
 	return status
+}
+
+// interruptible returns a context that Ctrl-C (SIGINT) and SIGTERM
+// cancel, a function saying which of them did (nil if neither), and a
+// function that cancels the context and stops listening.
+func interruptible() (ctx context.Context, stoppedBy func() os.Signal, cancel func()) {
+	ctx, stop := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	var stopped atomic.Value
+	go func() {
+		select {
+		case sig := <-signals:
+			stopped.Store(sig)
+			stop()
+		case <-ctx.Done():
+		}
+	}()
+	stoppedBy = func() os.Signal {
+		sig, _ := stopped.Load().(os.Signal)
+		return sig
+	}
+	return ctx, stoppedBy, func() { signal.Stop(signals); stop() }
 }
 
 // trainConfig builds the config: defaults, then the --config file, then
