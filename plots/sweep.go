@@ -3,7 +3,9 @@ package plots
 import (
 	"cmp"
 	"fmt"
+	"image"
 	"image/color"
+	imgdraw "image/draw"
 	"math"
 	"slices"
 	"strings"
@@ -623,4 +625,524 @@ func (s *sweepCells) textStyles(w, h vg.Length) (main, sd text.Style, ok bool) {
 	main.Font.Size *= font.Length(f)
 	main.Font = font.From(sans, main.Font.Size)
 	return main, sd, true
+}
+
+// ParallelAxis is one setting of a sweep, an axis of ParallelCoordinates.
+type ParallelAxis struct {
+	Name string
+
+	// Labels name the values of a categorical setting (optimizers): a
+	// run's value on the axis is the index of its label. Nil for a
+	// numeric setting.
+	Labels []string
+
+	// Log spaces a numeric setting by its logarithm (learning rates); its
+	// values must then be > 0.
+	Log bool
+}
+
+// ParallelOptions configure a parallel-coordinates chart of a sweep.
+type ParallelOptions struct {
+	Title string
+
+	// Axes are the settings swept, drawn left to right, before the
+	// metric's axis.
+	Axes []ParallelAxis
+
+	// Rows holds one run each: Rows[i][j] is run i's value of setting
+	// Axes[j] (for a categorical setting, the index of its label).
+	Rows [][]float64
+
+	// Metric holds each run's metric, one per row; NaN or ±Inf for a run
+	// that diverged.
+	Metric     []float64
+	MetricName string // such as "test accuracy (%)"
+
+	// LowerIsBetter colours and draws on top the runs of the lowest
+	// metric (a loss) rather than the highest (an accuracy).
+	LowerIsBetter bool
+
+	Theme Theme
+}
+
+// ParallelCoordinates builds a parallel-coordinates chart of a sweep of
+// several settings: one vertical axis per setting and a last one for the
+// metric, each with its own scale and tick labels (a categorical axis its
+// labels, evenly spaced; a numeric axis its values, spaced by their
+// logarithm if Log), and each run a line across the axes through its
+// values. A run's line is coloured by its metric, from a faint tint of the
+// theme's accent colour, Palette[0], for the worst to the accent itself for
+// the best; the metric's axis carries the colour scale, and the better
+// runs are drawn over the worse, the best a little wider. A diverged run
+// (a non-finite metric) is drawn thin and dashed in Palette[1], below the
+// others, to a point marked "diverged" at the foot of the metric's axis.
+//
+// Drawn by Render or Save, the axes share the chart's width: names too
+// long for their share wrap onto two lines and shrink, down to 7-point
+// type; numeric axes label as many ticks as fit their height, categorical
+// ones every label where they fit and every second or third where they do
+// not, each cut to the room beside its axis.
+//
+// ParallelCoordinates returns an error for no axes or no runs, a Metric
+// whose length differs from Rows', a row without one value per axis, an
+// axis with both Labels and Log, a setting's value that is not finite, not
+// > 0 on a Log axis, or not the index of one of a categorical axis's
+// labels. A non-finite metric is never an error.
+func ParallelCoordinates(o ParallelOptions) (*plot.Plot, error) {
+	fail := func(format string, args ...any) (*plot.Plot, error) {
+		return nil, fmt.Errorf("plots: ParallelCoordinates %q: "+format, append([]any{o.Title}, args...)...)
+	}
+	switch {
+	case len(o.Axes) == 0:
+		return fail("no axes, want one per setting")
+	case len(o.Rows) == 0:
+		return fail("no runs (Rows is empty)")
+	case len(o.Metric) != len(o.Rows):
+		return fail("%d metric values for %d runs, want one per run", len(o.Metric), len(o.Rows))
+	}
+	for j, a := range o.Axes {
+		if a.Log && a.Labels != nil {
+			return fail("axis %d (%s) has both Labels and Log, want a log scale only for a numeric setting", j, a.Name)
+		}
+	}
+	for i, row := range o.Rows {
+		if len(row) != len(o.Axes) {
+			return fail("run %d has %d values for %d axes, want one per axis", i, len(row), len(o.Axes))
+		}
+		for j, v := range row {
+			a := o.Axes[j]
+			switch {
+			case !finite(v):
+				return fail("run %d: %s is %v, want a finite number", i, a.Name, v)
+			case a.Log && v <= 0:
+				return fail("run %d: %s is %v, want > 0 on a log axis", i, a.Name, v)
+			case a.Labels != nil && (v != math.Trunc(v) || v < 0 || int(v) >= len(a.Labels)):
+				return fail("run %d: %s is %v, want the index of one of its %d labels", i, a.Name, v, len(a.Labels))
+			}
+		}
+	}
+
+	th := o.Theme.withDefaults()
+	p := th.newPlot(o.Title, "", "")
+	p.HideAxes()
+	p.X.Padding, p.Y.Padding = 0, 0
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+
+	pc := &parallel{theme: th}
+	column := make([]float64, len(o.Rows))
+	for j, a := range o.Axes {
+		for i, row := range o.Rows {
+			column[i] = row[j]
+		}
+		pc.axes = append(pc.axes, newParallelAxis(a.Name, a.Labels, a.Log, column))
+	}
+	var finiteMetric []float64
+	for _, m := range o.Metric {
+		if finite(m) {
+			finiteMetric = append(finiteMetric, m)
+		}
+	}
+	metric := newParallelAxis(o.MetricName, nil, false, finiteMetric)
+	pc.axes = append(pc.axes, metric)
+	pc.lowerIsBetter = o.LowerIsBetter
+	slices.Sort(finiteMetric)
+	pc.ranked = finiteMetric
+
+	pc.runs = make([]parallelRun, len(o.Rows))
+	for i, row := range o.Rows {
+		r := parallelRun{at: make([]float64, len(pc.axes)), t: math.NaN()}
+		for j, v := range row {
+			r.at[j] = pc.axes[j].norm(v)
+		}
+		if m := o.Metric[i]; finite(m) {
+			r.at[len(row)], r.t = metric.norm(m), pc.rank(m)
+		} else {
+			pc.diverged = true
+		}
+		pc.runs[i] = r
+	}
+	// Diverged runs first, then from the worst to the best.
+	slices.SortStableFunc(pc.runs, func(a, b parallelRun) int {
+		return cmp.Compare(a.t, b.t) // NaN first
+	})
+	p.Add(pc)
+	return p, nil
+}
+
+// parallelAxis is an axis of ParallelCoordinates.
+type parallelAxis struct {
+	name   string
+	labels []string // nil for a numeric axis
+	log    bool
+	lo, hi float64 // a numeric axis's range
+}
+
+// newParallelAxis returns an axis for the values vs, its range theirs
+// widened to the labelled ticks just outside it where they are close.
+func newParallelAxis(name string, labels []string, log bool, vs []float64) parallelAxis {
+	a := parallelAxis{name: name, labels: labels, log: log}
+	if labels != nil {
+		return a
+	}
+	var ticks plot.Ticker = linearTicks{Target: 5}
+	switch {
+	case len(vs) == 0:
+		a.lo, a.hi = 0, 1
+	case log:
+		ticks = logTicks{}
+		a.lo, a.hi = slices.Min(vs), slices.Max(vs)
+		if a.lo == a.hi {
+			a.lo, a.hi = a.lo/2, a.hi*2
+		}
+	default:
+		a.lo, a.hi = fitRange(vs)
+	}
+	a.lo, a.hi = niceRange(a.lo, a.hi, ticks)
+	return a
+}
+
+// norm returns the fraction of the axis's height, from its foot, at which
+// v is drawn: a categorical axis's values in the middle of equal shares.
+func (a parallelAxis) norm(v float64) float64 {
+	switch {
+	case a.labels != nil:
+		return (v + 0.5) / float64(len(a.labels))
+	case a.log:
+		return math.Log(v/a.lo) / math.Log(a.hi/a.lo)
+	}
+	return (v - a.lo) / (a.hi - a.lo)
+}
+
+// ticks returns the axis's ticks for a height of length points, their
+// labels in sty and at most width wide.
+func (a parallelAxis) ticks(length, width vg.Length, sty text.Style) []plot.Tick {
+	var ticks []plot.Tick
+	if a.labels != nil {
+		n := len(a.labels)
+		need := sty.Height("0") + labelGap*sty.Font.Size
+		every := max(1, int(math.Ceil(float64(need*vg.Length(n)/length)-1e-6)))
+		for i, name := range a.labels {
+			tk := plot.Tick{Value: float64(i)}
+			if i%every == 0 {
+				tk.Label = name
+			}
+			ticks = append(ticks, tk)
+		}
+	} else {
+		ax := plot.Axis{Min: a.lo, Max: a.hi, Scale: plot.LinearScale{}}
+		var m axisFitter = linearTicks{Target: 5}
+		if a.log {
+			ax.Scale, m = plot.LogScale{}, logTicks{}
+		}
+		ax.Tick.Label = sty
+		m.fitAxis(&ax, length, 0, false)
+		ticks = ax.Tick.Marker.Ticks(a.lo, a.hi)
+		if lt, ok := ax.Tick.Marker.(linearTicks); ok {
+			if _, off := lt.ticks(a.lo, a.hi); off != 0 {
+				// Written in full: an axis among others has no room for
+				// an offset.
+				for i := range ticks {
+					if ticks[i].Label != "" {
+						ticks[i].Label = compact(ticks[i].Value, 8)
+					}
+				}
+			}
+		}
+	}
+	for i := range ticks {
+		ticks[i].Label = fitWidth(shorten(ticks[i].Label, maxLabelRunes), sty, width)
+	}
+	return ticks
+}
+
+// parallelRun is a run as drawn: the fraction of each axis's height at
+// which it crosses it, and its place t from the worst metric (0) to the
+// best (1), NaN if it diverged, when it crosses the metric's axis at the
+// diverged mark.
+type parallelRun struct {
+	at []float64
+	t  float64
+}
+
+// parallel draws ParallelCoordinates' axes and runs over its whole data
+// area, which it lays out itself: the axes' names along the top, and the
+// axes spread across the width between the first axis's tick labels on
+// the left and the metric's colour scale on the right.
+type parallel struct {
+	theme         Theme
+	axes          []parallelAxis // the settings', then the metric's
+	runs          []parallelRun  // in drawing order
+	ranked        []float64      // the finite metrics, sorted
+	diverged      bool
+	lowerIsBetter bool
+}
+
+// rank returns the place of metric v among the runs', from the worst (0)
+// to the best (1), interpolated between runs: a run's colour. Colouring
+// by rank rather than by value keeps the runs apart where most of them
+// bunch up near the best metric, as a sweep's runs do, and whatever one
+// poor run's metric is.
+func (pc *parallel) rank(v float64) float64 {
+	s := pc.ranked
+	var f float64
+	switch i, _ := slices.BinarySearch(s, v); {
+	case len(s) < 2:
+		f = 1
+	case i == 0:
+		f = 0
+	case i == len(s):
+		f = 1
+	default: // s[i-1] < v <= s[i]; equal runs share the rank of the first
+		f = (float64(i-1) + (v-s[i-1])/(s[i]-s[i-1])) / float64(len(s)-1)
+	}
+	if pc.lowerIsBetter {
+		f = 1 - f
+	}
+	return f
+}
+
+// Layout of ParallelCoordinates, in points.
+const (
+	parallelRunWidth  = 1.1
+	parallelBestWidth = 2.25
+	parallelAxisWidth = 1
+	parallelTick      = 3
+	parallelLabelGap  = 2 // between a tick and its label
+	parallelNameGap   = 6 // between the names and the axes' tops
+	parallelStripGap  = 2 // between the metric's axis and its colour scale
+	parallelStrip     = 6 // width of the colour scale
+	parallelFaint     = 0.2
+)
+
+// parallelLayout is where ParallelCoordinates draws its parts.
+type parallelLayout struct {
+	x          []vg.Length // of each axis
+	foot, top  vg.Length   // of the axes
+	slot       vg.Length   // height of the diverged mark's place at the metric axis's foot, 0 if none
+	ticks      [][]plot.Tick
+	tickStyle  text.Style
+	names      [][]string // each in one or two lines
+	nameLine   vg.Length  // the distance between two lines of a name
+	nameStyle  text.Style
+	labelWidth vg.Length // the most a tick label may take
+}
+
+// layout lays the chart out on dc.
+func (pc *parallel) layout(dc draw.Canvas) parallelLayout {
+	n := len(pc.axes)
+	l := parallelLayout{
+		tickStyle: text.Style{Color: pc.theme.Foreground, Font: font.From(sans, tickSize),
+			XAlign: draw.XRight, YAlign: draw.YCenter, Handler: plot.DefaultTextHandler},
+		nameStyle: text.Style{Color: pc.theme.Foreground, Font: font.From(sans, labelSize),
+			XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler},
+		names: make([][]string, n),
+		ticks: make([][]plot.Tick, n),
+		x:     make([]vg.Length, n),
+	}
+	width := dc.Max.X - dc.Min.X
+	tickH := l.tickStyle.Height("0")
+	namesH := 2 * l.nameStyle.Height("0") // a first guess
+	right := vg.Points(parallelStripGap + parallelStrip)
+	left := vg.Length(0)
+	for range 2 {
+		// The axes' heights, then their ticks, then the room the first
+		// one's labels take, then the names in the space between axes.
+		l.top = dc.Max.Y - namesH - vg.Points(parallelNameGap) - tickH/2
+		l.foot = dc.Min.Y + tickH/2
+		if pc.diverged {
+			l.slot = 1.5 * tickH
+		}
+		length := max(l.top-l.foot-l.slot, 1)
+		spacing := (width - left - right) / vg.Length(n-1)
+		l.labelWidth = max(spacing-vg.Points(parallelTick+parallelLabelGap+parallelStripGap+parallelStrip+4), 0)
+		for j, a := range pc.axes {
+			foot := l.slot
+			if j < n-1 {
+				foot = 0
+			}
+			l.ticks[j] = a.ticks(length+l.slot-foot, l.labelWidth, l.tickStyle)
+		}
+		widest := vg.Length(0)
+		for _, tk := range l.ticks[0] {
+			if tk.Label != "" {
+				widest = max(widest, l.tickStyle.Width(tk.Label))
+			}
+		}
+		left = widest + vg.Points(parallelTick+parallelLabelGap)
+		spacing = (width - left - right) / vg.Length(n-1)
+		namesH = l.fitNames(pc.axes, spacing-vg.Points(parallelNameGap))
+		left = max(left, widestLine(l.nameStyle, l.names[0])/2)
+		right = max(right, widestLine(l.nameStyle, l.names[n-1])/2)
+	}
+	spacing := (width - left - right) / vg.Length(n-1)
+	for j := range l.x {
+		l.x[j] = dc.Min.X + left + vg.Length(j)*spacing
+	}
+	return l
+}
+
+// widestLine returns the width of the widest of lines in sty.
+func widestLine(sty text.Style, lines []string) vg.Length {
+	var w vg.Length
+	for _, line := range lines {
+		w = max(w, sty.Width(line))
+	}
+	return w
+}
+
+// fitNames breaks the axes' names into at most two lines no wider than
+// width, shrinking them as far as minTickSize where they do not fit and
+// shortening the lines that still do not, and returns the height they
+// take.
+func (l *parallelLayout) fitNames(axes []parallelAxis, width vg.Length) vg.Length {
+	sty := l.nameStyle
+	for size := font.Length(labelSize); ; size -= 0.5 {
+		sty.Font.Size = size
+		fits := true
+		lines := make([][]string, len(axes))
+		for j, a := range axes {
+			var ok bool
+			lines[j], ok = twoLines(a.name, sty, width)
+			fits = fits && ok
+		}
+		if !fits && size > minTickSize {
+			continue
+		}
+		ext := sty.FontExtents()
+		l.nameStyle, l.nameLine = sty, ext.Ascent+ext.Descent
+		most := 0
+		for j := range axes {
+			for k, line := range lines[j] {
+				lines[j][k] = fitWidth(line, sty, width)
+			}
+			l.names[j] = lines[j]
+			most = max(most, len(lines[j]))
+		}
+		return vg.Length(most) * l.nameLine
+	}
+}
+
+// twoLines returns s as one line if it is at most width wide in sty, and
+// otherwise split between two words: into the two lines whose wider is
+// the narrowest, if that is at most width (fits), or else after as many
+// words as fit on the first line.
+func twoLines(s string, sty text.Style, width vg.Length) (lines []string, fits bool) {
+	if sty.Width(s) <= width {
+		return []string{s}, true
+	}
+	words := strings.Fields(s)
+	lines, widest := []string{s}, sty.Width(s)
+	greedy := 1
+	for i := 1; i < len(words); i++ {
+		a, b := strings.Join(words[:i], " "), strings.Join(words[i:], " ")
+		if sty.Width(a) <= width {
+			greedy = i
+		}
+		if w := max(sty.Width(a), sty.Width(b)); w < widest {
+			lines, widest = []string{a, b}, w
+		}
+	}
+	if widest <= width || len(words) < 2 {
+		return lines, widest <= width
+	}
+	return []string{strings.Join(words[:greedy], " "), strings.Join(words[greedy:], " ")}, false
+}
+
+// fitWidth returns s shortened, with an ellipsis, to be at most width
+// wide in sty, but never to fewer than three runes.
+func fitWidth(s string, sty text.Style, width vg.Length) string {
+	for runes := len([]rune(s)) - 1; sty.Width(s) > width && runes >= 3; runes-- {
+		s = strings.Replace(shorten(s, runes), " …", "…", 1)
+	}
+	return s
+}
+
+// color returns the colour of a run at t, from the worst run (0) to the
+// best (1).
+func (pc *parallel) color(t float64) color.Color {
+	accent := pc.theme.Color(0)
+	return Mix(Mix(pc.theme.Background, accent, parallelFaint), accent, t)
+}
+
+// Plot implements plot.Plotter.
+func (pc *parallel) Plot(dc draw.Canvas, _ *plot.Plot) {
+	if !drawable(dc) {
+		return
+	}
+	l := pc.layout(dc)
+	n := len(pc.axes)
+	yAt := func(j int, f float64) vg.Length {
+		foot := l.foot
+		if j == n-1 {
+			foot += l.slot
+		}
+		return foot + vg.Length(f)*(l.top-foot)
+	}
+
+	// The runs, worst first.
+	pts := make([]vg.Point, n)
+	for k, r := range pc.runs {
+		for j := range n {
+			pts[j] = vg.Point{X: l.x[j], Y: yAt(j, r.at[j])}
+		}
+		sty := draw.LineStyle{Color: withAlpha(pc.color(r.t), 0.6+0.4*r.t), Width: vg.Points(parallelRunWidth * (0.6 + 0.6*r.t))}
+		if math.IsNaN(r.t) {
+			pts[n-1].Y = l.foot
+			sty.Color = pc.theme.Color(1)
+			sty.Width = vg.Points(0.75)
+			sty.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+		} else if k == len(pc.runs)-1 {
+			dc.StrokeLines(draw.LineStyle{Color: pc.theme.Background, Width: vg.Points(parallelBestWidth + 2*haloWidth)}, pts)
+			sty.Width = vg.Points(parallelBestWidth)
+		}
+		dc.StrokeLines(sty, pts)
+	}
+
+	// The axes, their ticks and labels, and their names.
+	axis := draw.LineStyle{Color: pc.theme.Foreground, Width: vg.Points(parallelAxisWidth)}
+	label := func(x, y vg.Length, s string) {
+		x -= vg.Points(parallelTick + parallelLabelGap)
+		r := l.tickStyle.Rectangle(s).Add(vg.Point{X: x, Y: y})
+		dc.FillPolygon(withAlpha(pc.theme.Background, 0.9), rectPoints(r))
+		dc.FillText(l.tickStyle, vg.Point{X: x, Y: y}, s)
+	}
+	for j, a := range pc.axes {
+		x := l.x[j]
+		dc.StrokeLine2(axis, x, yAt(j, 0), x, l.top)
+		for _, tk := range l.ticks[j] {
+			f := a.norm(tk.Value)
+			if f < -1e-9 || f > 1+1e-9 {
+				continue
+			}
+			y := yAt(j, f)
+			length := vg.Points(parallelTick)
+			if tk.Label == "" {
+				length /= 2
+			}
+			dc.StrokeLine2(axis, x-length, y, x, y)
+			if tk.Label != "" {
+				label(x, y, tk.Label)
+			}
+		}
+		for k, line := range l.names[j] {
+			dc.FillText(l.nameStyle, vg.Point{X: x, Y: dc.Max.Y - vg.Length(k)*l.nameLine}, line)
+		}
+	}
+
+	// The metric's colour scale, and the diverged runs' mark.
+	x := l.x[n-1] + vg.Points(parallelStripGap)
+	metric := pc.axes[n-1]
+	strip := vg.Rectangle{Min: vg.Point{X: x, Y: yAt(n-1, 0)}, Max: vg.Point{X: x + vg.Points(parallelStrip), Y: l.top}}
+	paintRaster(dc, strip, func(a rasterArea) {
+		b := a.img.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			f := 1 - (float64(y)+0.5-a.top)/a.height // from the foot
+			c := pc.color(pc.rank(metric.lo + f*(metric.hi-metric.lo)))
+			imgdraw.Draw(a.img, image.Rect(b.Min.X, y, b.Max.X, y+1), image.NewUniform(c), image.Point{}, imgdraw.Src)
+		}
+	})
+	if l.slot > 0 {
+		drawCross(dc, draw.LineStyle{Color: pc.theme.Color(1), Width: vg.Points(1.25)}, vg.Point{X: l.x[n-1], Y: l.foot}, vg.Points(3))
+		label(l.x[n-1], l.foot, "diverged")
+	}
 }

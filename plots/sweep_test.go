@@ -2,6 +2,7 @@ package plots
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -88,3 +89,55 @@ func TestGoldenSweepHeatmap(t *testing.T) {
 		})
 	}
 }
+
+// parallelSweep is a made-up random search over five settings: n runs,
+// a few of them diverged.
+func parallelSweep(th Theme, n int) ParallelOptions {
+	rng := rand.New(rand.NewPCG(5, 6))
+	o := ParallelOptions{
+		Title: "Random search: test accuracy",
+		Axes: []ParallelAxis{
+			{Name: "learning rate", Log: true},
+			{Name: "batch size", Log: true},
+			{Name: "optimizer", Labels: []string{"sgd", "momentum", "rmsprop", "adam", "adamw"}},
+			{Name: "hidden units"},
+			{Name: "dropout"},
+		},
+		MetricName: "test accuracy (%)",
+		Theme:      th,
+	}
+	for range n {
+		lr := math.Pow(10, -4+3*rng.Float64())
+		batch := math.Pow(2, float64(4+rng.IntN(5)))
+		opt := float64(rng.IntN(5))
+		hidden := float64(64 * (1 + rng.IntN(8)))
+		dropout := math.Round(rng.Float64()*10) / 20
+		best := -2.0 // log10 of the best rate, lower for adaptive optimizers
+		if opt >= 2 {
+			best = -3
+		}
+		d := math.Log10(lr) - best - 0.3*math.Log2(batch/64)/3
+		acc := 98.4 - 2.2*d*d - 1.5*math.Abs(dropout-0.2) - 40/hidden + 0.3*rng.NormFloat64()
+		if d > 1.3 {
+			acc = math.NaN()
+		}
+		o.Rows = append(o.Rows, []float64{lr, batch, opt, hidden, dropout})
+		o.Metric = append(o.Metric, acc)
+	}
+	return o
+}
+
+func TestGoldenParallel(t *testing.T) {
+	for _, th := range themes {
+		t.Run(th.name, func(t *testing.T) {
+			p, err := ParallelCoordinates(parallelSweep(th.theme, 60))
+			if err != nil {
+				t.Fatalf("ParallelCoordinates: %v", err)
+			}
+			checkGoldenAt(t, "sweep_parallel_"+th.name, p, parallelSize)
+		})
+	}
+}
+
+// parallelSize is the size ParallelCoordinates must be readable at.
+var parallelSize = Size{Width: 700, Height: 420, DPI: 96}
