@@ -2,11 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/neuralworkbench/workbench/plots"
 	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/training/dataset"
 	"github.com/neuralworkbench/workbench/training/sweep"
@@ -31,6 +33,7 @@ func runSweep(env Env, args []string) int {
 	asMarkdown := fs.Bool("markdown", false, "print the final table as Markdown")
 	asCSV := fs.Bool("csv", false, "print the final table as CSV")
 	dryRun := fs.Bool("dry-run", false, "list the runs the sweep would make, and train none")
+	plotFile := fs.String("plot", "", "also draw the test accuracy to this .png or .svg: against the setting for one, a heat map for two, parallel coordinates for three")
 	rest, status, ok := parse(env, fs, args)
 	if !ok {
 		return status
@@ -40,6 +43,9 @@ func runSweep(env Env, args []string) int {
 	}
 	if *asMarkdown && *asCSV {
 		return fail(env, "sweep", ExitUsage, "give --markdown or --csv, not both")
+	}
+	if ext := strings.ToLower(filepath.Ext(*plotFile)); *plotFile != "" && ext != ".png" && ext != ".svg" {
+		return fail(env, "sweep", ExitUsage, "--plot %s: write a .png or .svg file", *plotFile)
 	}
 	base, err := trainConfig(fs, f)
 	if err != nil {
@@ -120,6 +126,15 @@ func runSweep(env Env, args []string) int {
 			line(env, map[string]any{"event": "sweep", "sweep": q.ID(), "runs": 0})
 		}
 		return fail(env, "sweep", max(status, ExitFailure), "%v", err)
+	}
+	if *plotFile != "" {
+		p, err := res.Chart(plots.LightTheme())
+		if err == nil {
+			err = plots.Save(p, *plotFile, plots.Size{Width: 800, Height: 520})
+		}
+		if err != nil {
+			return fail(env, "sweep", ExitFailure, "--plot: %v", err)
+		}
 	}
 	if f.json {
 		header, rows := res.Table()

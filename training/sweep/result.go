@@ -66,9 +66,9 @@ func (r Result) Seeds() int {
 	return 1
 }
 
-// Collect gathers the sweep id's runs from a store's entries. Axes that
-// the runs alone cannot tell apart (a log-spaced range) are drawn on a log
-// scale when their values are positive and span two decades or more.
+// Collect gathers the sweep id's runs from a store's entries. Axes whose
+// values are positive and span two decades or more (one for learning
+// rates and weight decays) are drawn on a log scale.
 func Collect(entries []runs.Entry, id string) (Result, error) {
 	var members []runs.Entry
 	for _, e := range entries {
@@ -145,7 +145,9 @@ func orderValues(a *Axis) {
 		return 0
 	})
 	lo, hi := nums[a.Values[0]], nums[a.Values[len(a.Values)-1]]
-	a.Log = a.Setting != "seed" && lo > 0 && hi/lo >= 100
+	// Rates are read by their order of magnitude.
+	decades := a.Setting == "lr" || a.Setting == "weight-decay"
+	a.Log = a.Setting != "seed" && lo > 0 && (hi/lo >= 100 || decades && hi/lo >= 10)
 }
 
 // combinations lists every combination of the axes' values, the first
