@@ -8,6 +8,7 @@ import (
 	imgdraw "image/draw"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -1145,4 +1146,160 @@ func (pc *parallel) Plot(dc draw.Canvas, _ *plot.Plot) {
 		drawCross(dc, draw.LineStyle{Color: pc.theme.Color(1), Width: vg.Points(1.25)}, vg.Point{X: l.x[n-1], Y: l.foot}, vg.Points(3))
 		label(l.x[n-1], l.foot, "diverged")
 	}
+}
+
+// LRFinderOptions configure the chart of a learning-rate range test.
+type LRFinderOptions struct {
+	Title string
+
+	// LR holds the learning rates tried, in the order tried: finite, > 0
+	// and increasing. Loss holds the training loss at each, NaN or ±Inf
+	// where it diverged.
+	LR, Loss []float64
+
+	// Smoothing, from 0 to 0.99, draws the loss smoothed with EMA and the
+	// raw loss faintly behind it, as CurveOptions.Smoothing does; fastai's
+	// finder smooths with 0.98. 0 draws the loss as given.
+	Smoothing float64
+
+	// Suggestion is the learning rate to suggest, 0 for none. It must lie
+	// within the range of LR.
+	Suggestion float64
+
+	Theme Theme
+}
+
+// LRFinder builds the chart of a learning-rate range test: the loss
+// against the learning rate on a log axis, smoothed as Curves smooths it,
+// with non-finite losses dropped as Curves drops them. The y axis shows
+// the loss from its start to its lowest point, the curve's useful part, so
+// that the blow-up after it runs off the top instead of flattening the
+// rest. A Suggestion is marked by a dashed vertical line and a dot on the
+// curve labelled "suggested" and the rate, such as "suggested 0.0032".
+//
+// LRFinder returns an error for no learning rates, a Loss whose length
+// differs from LR's, a learning rate that is not finite, > 0 and greater
+// than the one before, and a Suggestion that is not 0 nor within the
+// range of LR.
+func LRFinder(o LRFinderOptions) (*plot.Plot, error) {
+	fail := func(format string, args ...any) (*plot.Plot, error) {
+		return nil, fmt.Errorf("plots: LRFinder %q: "+format, append([]any{o.Title}, args...)...)
+	}
+	n := len(o.LR)
+	switch {
+	case n == 0:
+		return fail("no learning rates (LR is empty)")
+	case len(o.Loss) != n:
+		return fail("%d losses for %d learning rates, want one per rate", len(o.Loss), n)
+	}
+	for i, lr := range o.LR {
+		if !finite(lr) || lr <= 0 || i > 0 && lr <= o.LR[i-1] {
+			return fail("learning rate %d is %v, want a finite number > 0 and greater than the one before", i, lr)
+		}
+	}
+	if s := o.Suggestion; s != 0 && !(s >= o.LR[0] && s <= o.LR[n-1]) {
+		return fail("Suggestion is %v, want 0 for none or a rate from %v to %v", s, o.LR[0], o.LR[n-1])
+	}
+
+	ylabel := "loss"
+	if o.Smoothing > 0 {
+		ylabel = "loss (smoothed)"
+	}
+	co := CurveOptions{Title: o.Title, XLabel: "learning rate", YLabel: ylabel, Smoothing: o.Smoothing, Theme: o.Theme}
+	s := Series{X: o.LR, Y: o.Loss}
+	p, err := Curves(co, s)
+	if err != nil {
+		return nil, err // cannot happen: the lengths match
+	}
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = logTicks{}
+	lo, hi := o.LR[0], o.LR[n-1]
+	if lo == hi {
+		lo, hi = lo/2, hi*2
+	}
+	p.X.Min, p.X.Max = niceRange(lo, hi, logTicks{})
+
+	xs, ys := co.Line(s)
+	if len(ys) > 1 {
+		best := 0
+		for i, y := range ys {
+			if y < ys[best] {
+				best = i
+			}
+		}
+		// The raw loss, drawn behind a smoothed one, dips lower.
+		_, raw := keepDrawable(o.LR, o.Loss, false)
+		lo, top := min(ys[best], slices.Min(raw)), slices.Max(ys[:best+1])
+		if top > lo {
+			span := top - lo
+			p.Y.Min, p.Y.Max = niceRange(lo-0.05*span, top+0.1*span, p.Y.Tick.Marker)
+		}
+	}
+	if o.Suggestion > 0 {
+		th := o.Theme.withDefaults()
+		p.Add(&lrSuggestion{
+			x: o.Suggestion, y: interpolateLog(xs, ys, o.Suggestion),
+			label: "suggested " + formatSetting(roundSignificant(o.Suggestion, 2)),
+			xs:    xs, ys: ys, theme: th,
+		})
+	}
+	return p, nil
+}
+
+// roundSignificant rounds v to digits significant digits.
+func roundSignificant(v float64, digits int) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', digits, 64), 64)
+	return r
+}
+
+// interpolateLog returns the y of the line through xs, ys (xs increasing
+// and > 0) at x, interpolated on a log x scale; NaN outside the line.
+func interpolateLog(xs, ys []float64, x float64) float64 {
+	i, found := slices.BinarySearch(xs, x)
+	switch {
+	case found:
+		return ys[i]
+	case i == 0 || i == len(xs):
+		return math.NaN()
+	}
+	f := math.Log(x/xs[i-1]) / math.Log(xs[i]/xs[i-1])
+	return ys[i-1] + f*(ys[i]-ys[i-1])
+}
+
+// Style of an LR finder's suggestion, in points.
+const suggestionDot = 3.5
+
+// lrSuggestion draws an LR finder's suggested rate: a dashed vertical line,
+// a dot where it meets the curve, and a label beside the dot that keeps
+// clear of the curve.
+type lrSuggestion struct {
+	x, y   float64 // y NaN where the curve does not reach x
+	label  string
+	xs, ys []float64 // the curve
+	theme  Theme
+}
+
+// Plot implements plot.Plotter.
+func (s *lrSuggestion) Plot(dc draw.Canvas, p *plot.Plot) {
+	if !drawable(dc) {
+		return
+	}
+	trX, trY := p.Transforms(&dc)
+	col := s.theme.Color(1)
+	x := trX(s.x)
+	dc.StrokeLine2(draw.LineStyle{Color: col, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}, x, dc.Min.Y, x, dc.Max.Y)
+
+	curve := make([]vg.Point, len(s.xs))
+	for i := range s.xs {
+		curve[i] = vg.Point{X: trX(s.xs[i]), Y: trY(s.ys[i])}
+	}
+	drawn := []drawnCurve{{points: curve, weight: 1}}
+	pt := vg.Point{X: x, Y: trY(s.y)}
+	if math.IsNaN(s.y) || !dc.Contains(pt) {
+		pt.Y = dc.Max.Y - vg.Points(crossRadius+12) // label the line itself, near its top
+	} else {
+		fillCircle(dc, s.theme.Background, pt, vg.Points(suggestionDot+haloWidth))
+		fillCircle(dc, col, pt, vg.Points(suggestionDot))
+	}
+	(&overlay{theme: s.theme}).markerLabel(dc, pt, s.label, drawn)
 }

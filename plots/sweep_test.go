@@ -141,3 +141,36 @@ func TestGoldenParallel(t *testing.T) {
 
 // parallelSize is the size ParallelCoordinates must be readable at.
 var parallelSize = Size{Width: 700, Height: 420, DPI: 96}
+
+// lrRangeTest is a made-up learning-rate range test: 100 rates from 1e-7
+// to 10, the loss flat, then falling to a minimum near 0.05, then blowing
+// up and diverging.
+func lrRangeTest(th Theme) LRFinderOptions {
+	rng := rand.New(rand.NewPCG(7, 8))
+	o := LRFinderOptions{Title: "Learning-rate finder", Smoothing: 0.9, Suggestion: 3.2e-3, Theme: th}
+	for i := range 100 {
+		lr := math.Pow(10, -7+8*float64(i)/99)
+		d := math.Log10(lr)
+		loss := 2.3 - 1.9/(1+math.Exp(-2.2*(d+3))) + 0.06*rng.NormFloat64()
+		if d > -1.3 {
+			loss += math.Pow(10, 1.6*(d+1.3)) - 1
+		}
+		if d > 0.6 {
+			loss = math.Inf(1)
+		}
+		o.LR, o.Loss = append(o.LR, lr), append(o.Loss, loss)
+	}
+	return o
+}
+
+func TestGoldenLRFinder(t *testing.T) {
+	for _, th := range themes {
+		t.Run(th.name, func(t *testing.T) {
+			p, err := LRFinder(lrRangeTest(th.theme))
+			if err != nil {
+				t.Fatalf("LRFinder: %v", err)
+			}
+			checkGolden(t, "sweep_lrfinder_"+th.name, p)
+		})
+	}
+}
