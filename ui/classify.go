@@ -254,10 +254,39 @@ func (c *classifyTab) loadModel() {
 // A batch of files goes on top of the list in the order given (by name
 // for a folder).
 func (c *classifyTab) classifyURIs(uris []fyne.URI) {
-	c.results.Remove(c.hint)
-	batch := make([]*resultCard, len(uris))
+	names := make([]string, len(uris))
 	for i, u := range uris {
-		batch[i] = newResultCard(u.Name())
+		names[i] = u.Name()
+	}
+	batch := c.addCards(names)
+	model, th := c.state()
+	for i, u := range uris {
+		c.fill(batch[i], func() result { return classifyURI(u, model, th) })
+	}
+}
+
+// classifyImage adds a card for an image the window holds already (a test
+// image from the mistakes gallery) and classifies it in the background;
+// on the UI goroutine.
+func (c *classifyTab) classifyImage(img *image.Gray, name string) {
+	card := c.addCards([]string{name})[0]
+	model, th := c.state()
+	c.fill(card, func() result {
+		stages, err := imageproc.Preprocess(img)
+		if err != nil {
+			return result{err: fmt.Errorf("%s: %w", name, err)}
+		}
+		return classifyStages(stages, model, th)
+	})
+}
+
+// addCards puts a card per name on top of the list, in the order given;
+// on the UI goroutine.
+func (c *classifyTab) addCards(names []string) []*resultCard {
+	c.results.Remove(c.hint)
+	batch := make([]*resultCard, len(names))
+	for i, name := range names {
+		batch[i] = newResultCard(name)
 	}
 	c.cards = append(batch, c.cards...)
 	if len(c.cards) > maxResults {
@@ -268,17 +297,18 @@ func (c *classifyTab) classifyURIs(uris []fyne.URI) {
 		c.results.Objects = append(c.results.Objects, rc.content)
 	}
 	c.results.Refresh()
-	model, th := c.state()
-	for i, u := range uris {
-		card := batch[i]
-		c.tasks.start(func() {
-			r := classifyURI(u, model, th)
-			bridge.Do(func() {
-				card.show(r)
-				c.shown()
-			})
+	return batch
+}
+
+// fill shows in card what classify returns, run in the background.
+func (c *classifyTab) fill(card *resultCard, classify func() result) {
+	c.tasks.start(func() {
+		r := classify()
+		bridge.Do(func() {
+			card.show(r)
+			c.shown()
 		})
-	}
+	})
 }
 
 // result is what a card shows.
@@ -315,6 +345,12 @@ func classifyURI(u fyne.URI, m *training.Model, th plots.Theme) result {
 	if err != nil {
 		return result{err: byName(u, err)}
 	}
+	return classifyStages(stages, m, th)
+}
+
+// classifyStages classifies a preprocessed image with m, or only shows
+// its stages when there is no model.
+func classifyStages(stages *imageproc.Stages, m *training.Model, th plots.Theme) result {
 	res := result{stages: stages}
 	stats := imageproc.Stats{Mean: 0.1307, Std: 0.3081} // MNIST's, to show the stage without a model
 	if m != nil {

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/dataset"
 )
 
 // record is what a run has reported so far. The goroutine reading the
@@ -24,6 +25,7 @@ type snapshot struct {
 	history                           []training.EpochSummary
 	progress                          training.Progress
 	done                              *training.DoneEvent
+	test                              *dataset.Split // the images the test results count, for the mistakes gallery
 	failed                            *training.ErrorEvent
 }
 
@@ -38,11 +40,12 @@ func (r *record) cfg() training.Config {
 	return r.data.cfg
 }
 
-// setClasses records the class names once the data is loaded.
-func (r *record) setClasses(classes []string) {
+// setData records the class names and the test set once the data is
+// loaded.
+func (r *record) setData(data *training.Data) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.data.classes = classes
+	r.data.classes, r.data.test = data.Classes, data.Test
 }
 
 // add records one event.

@@ -81,7 +81,7 @@ func (r *runner) execute(ctx context.Context, cfg training.Config, rec *record) 
 		})
 		return
 	}
-	rec.setClasses(data.Classes)
+	rec.setData(data)
 	r.mu.Lock()
 	r.run = run
 	r.mu.Unlock()

@@ -158,6 +158,11 @@ func (w *Workbench) Tour(dir string) error {
 		if err := w.capture(dir, run.name); err != nil {
 			return err
 		}
+		if run.name == "ten-classes.png" {
+			if err := w.tourGallery(dir); err != nil {
+				return err
+			}
+		}
 	}
 
 	// The runs kept so far, the three MNIST runs ticked: their validation
@@ -233,6 +238,44 @@ func (w *Workbench) tourLab(dir string) error {
 	bridge.DoAndWait(func() { t.scroll.ScrollToOffset(fyne.NewPos(0, t.linesRow.Position().Y)) })
 	time.Sleep(600 * time.Millisecond)
 	return w.capture(dir, "landscape-twins-lines.png")
+}
+
+// tourGallery shows the mistakes gallery of the run on screen: its most
+// confused pairs, the worst pair's images opened by clicking its cell,
+// and the first of them classified on the Classify tab.
+func (w *Workbench) tourGallery(dir string) error {
+	g := w.training.gallery
+	var worst training.ConfusedPair
+	bridge.DoAndWait(func() {
+		s := w.training.current()
+		worst = training.MostConfused(s.done.Test.Confusion)[0]
+		g.mostConfused(s)
+	})
+	time.Sleep(600 * time.Millisecond)
+	if err := w.capture(dir, "most-confused.png"); err != nil {
+		return err
+	}
+	bridge.DoAndWait(func() {
+		g.closeAll()
+		c := w.training.confusion
+		ch := c.current()
+		px, py := ch.PixelAt(float64(worst.Predicted), float64(worst.True))
+		scale := c.Size().Width / float32(ch.Image.Bounds().Dx())
+		c.Tapped(&fyne.PointEvent{Position: fyne.NewPos(float32(px)*scale, float32(py)*scale)})
+	})
+	if err := waitFor(time.Minute, func() bool { return g.view != nil && len(g.view.classify) > 0 }); err != nil {
+		return fmt.Errorf("the gallery: %w", err)
+	}
+	time.Sleep(800 * time.Millisecond)
+	if err := w.capture(dir, "gallery.png"); err != nil {
+		return err
+	}
+	bridge.DoAndWait(func() { g.view.classify[0].OnTapped() })
+	if err := waitFor(30*time.Second, func() bool { return !strings.Contains(w.classify.resultsText(), "classifying…") }); err != nil {
+		return fmt.Errorf("classifying from the gallery: %w", err)
+	}
+	time.Sleep(800 * time.Millisecond)
+	return w.capture(dir, "gallery-classify.png")
 }
 
 // waitFor polls cond on the UI goroutine until it holds.

@@ -60,11 +60,13 @@ type trainingTab struct {
 	stale     *widget.Label // shown when the form no longer matches them
 	savePlot  *widget.Button
 	saveModel *widget.Button
+	mistakes  *fyne.Container // Most confused… and how to see a cell's images, shown with a confusion matrix
 	content   fyne.CanvasObject
 
 	controls *runControls // told of the run's progress with every redraw
 	models   *modelHolder // the model Save model… saves
 	tasks    *tasks       // saving in the background
+	gallery  *gallery     // the test images behind the confusion matrix's cells
 
 	mu      sync.Mutex // guards rec, opts and shown
 	rec     *record
@@ -80,8 +82,8 @@ type trainingTab struct {
 	throttle *bridge.Throttle
 }
 
-func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder, tasks *tasks) *trainingTab {
-	t := &trainingTab{win: win, controls: controls, models: models, tasks: tasks, opts: chartOptions{axis: axisStep, smoothing: 0.6}}
+func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder, tasks *tasks, gallery *gallery) *trainingTab {
+	t := &trainingTab{win: win, controls: controls, models: models, tasks: tasks, gallery: gallery, opts: chartOptions{axis: axisStep, smoothing: 0.6}}
 	// The charts exist before the first redraw request.
 	t.lossChart = newChartView(240, 150)
 	t.accChart = newChartView(240, 150)
@@ -92,6 +94,7 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 	t.lossChart.hover = t.pointer
 	t.accChart.hover = t.pointer
 	t.confusion.hover = t.pointCell
+	t.confusion.tapped = func(x, y float64) { gallery.openCell(t.current(), x, y) }
 	t.throttle = bridge.NewThrottle(redrawInterval, t.render)
 	t.options = newChartControls(t.opts, t.setOption)
 	t.readout = widget.NewLabel("Point at a chart to read its values.")
@@ -136,13 +139,17 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 	t.savePlot = &widget.Button{Text: "Save plot…", Icon: theme.DocumentSaveIcon(), OnTapped: t.choosePlot}
 	t.saveModel = &widget.Button{Text: "Save model…", Icon: theme.DocumentSaveIcon(), OnTapped: t.chooseModelDir}
 	t.saveModel.Disable()
+	confused := &widget.Button{Text: "Most confused…", Icon: theme.ListIcon(), OnTapped: func() { gallery.mostConfused(t.current()) }}
+	cellHint := &widget.Label{Text: "or click a cell to see its images", Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Italic: true}}
+	t.mistakes = container.NewBorder(nil, nil, confused, nil, cellHint)
+	t.mistakes.Hide()
 
 	toolbar := t.options.content
 	charts := container.NewGridWithColumns(2, t.lossChart, t.accChart)
 	// The run's outcome scrolls under the save buttons, so that a long
 	// failure message never makes the window taller than 700 pixels.
 	t.confusion.img.SetMinSize(fyne.NewSize(220, 210))
-	outcome := container.NewVScroll(container.NewVBox(t.errorBox, t.warnBox, t.results, t.perClass, t.confusion))
+	outcome := container.NewVScroll(container.NewVBox(t.errorBox, t.warnBox, t.results, t.perClass, t.mistakes, t.confusion))
 	resultsBox := container.NewBorder(container.NewHBox(t.savePlot, t.saveModel), nil, nil, nil, outcome)
 	bottom := container.NewHSplit(t.table, resultsBox)
 	bottom.Offset = 0.5
@@ -186,6 +193,7 @@ func (t *trainingTab) start(rec *record) {
 	t.results.SetText("Training…")
 	t.perClass.SetText("")
 	t.saveModel.Disable()
+	t.mistakes.Hide()
 	t.runInfo.SetText("This run: " + describeConfig(rec.cfg(), nil))
 	t.updateStale()
 	t.redraw()
@@ -332,6 +340,7 @@ func (t *trainingTab) showSnapshot(s *snapshot) {
 		t.saveModel.Enable()
 	case s.done != nil:
 		t.saveModel.Enable()
+		t.mistakes.Show()
 		d := s.done
 		if d.Warning != "" {
 			t.warnText.SetText(d.Warning)
@@ -349,6 +358,13 @@ func (t *trainingTab) showSnapshot(s *snapshot) {
 		}
 		t.perClass.SetText("Per class: " + strings.Join(parts, " · "))
 	}
+}
+
+// current is the snapshot the charts show, or nil.
+func (t *trainingTab) current() *snapshot {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.shown
 }
 
 // pointer shows the values nearest the data x under the pointer.
@@ -408,8 +424,8 @@ func (t *trainingTab) pointCell(x, y float64, ok bool) {
 		return
 	}
 	conf := s.done.Test.Confusion
-	i, j := int(math.Round(y)), int(math.Round(x)) // rows are true classes, columns predictions
-	if i < 0 || j < 0 || i >= len(conf) || j >= len(conf) || i >= len(s.classes) {
+	i, j, in := cellAt(conf, x, y)
+	if !in || i >= len(s.classes) {
 		return
 	}
 	total := 0

@@ -6,6 +6,7 @@ package ui
 
 import (
 	"encoding/json"
+	"image"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -74,7 +75,7 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		func(_ *training.Model, d string) { w.terrain.modelChanged(d) },
 	)
 	w.controls = newRunControls(w.Train, func() { w.runner.pauseResume() }, w.Stop)
-	w.training = newTrainingTab(win, w.controls, w.models, &w.runs)
+	w.training = newTrainingTab(win, w.controls, w.models, &w.runs, newGallery(win, &w.runs, w.classifyImage))
 	w.classify = newClassifyTab(win, &w.keys, &w.runs, w.models, w.Train)
 	w.lesson = newLessonTab(win, w.data.load)
 	w.form = newExperimentForm(&w.keys, formHooks{
@@ -323,6 +324,13 @@ func (w *Workbench) Stop() {
 func (w *Workbench) Dropped(_ fyne.Position, uris []fyne.URI) {
 	w.tabs.SelectIndex(1)
 	w.classify.classifyURIs(uris)
+}
+
+// classifyImage shows an image on the Classify tab with its preprocessing
+// stages and probabilities (a test image from the mistakes gallery).
+func (w *Workbench) classifyImage(img *image.Gray, name string) {
+	w.tabs.SelectIndex(1)
+	w.classify.classifyImage(img, name)
 }
 
 // settle waits until the window's goroutines have finished their work:
