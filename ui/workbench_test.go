@@ -5,6 +5,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,10 +216,10 @@ func TestTrainClassifyDraw(t *testing.T) {
 			t.Fatalf("the Runs tab lists %d runs, want the run just trained first", len(r.shown))
 		}
 		r.table.OnSelected(widget.TableCellID{Row: 0, Col: 3})
-		if len(r.ticked) != 1 || !strings.Contains(r.compare.Text, "baseline") {
-			t.Errorf("after ticking the run: ticked %v, comparison %q", r.ticked, r.compare.Text)
+		if len(r.ticked) != 1 || r.compare.data == nil || !slices.Contains(r.compare.data.Rows[0], "baseline") {
+			t.Errorf("after ticking the run: ticked %v, comparison %v", r.ticked, r.compare.data)
 		}
-		r.copyMD.OnTapped()
+		r.compare.copy(false)
 		if got := a.Clipboard().Content(); !strings.HasPrefix(got, "| run | name | test acc |") || !strings.Contains(got, "| baseline |") {
 			t.Errorf("Copy as Markdown put %q on the clipboard", got)
 		}
@@ -226,7 +227,7 @@ func TestTrainClassifyDraw(t *testing.T) {
 	wb.settle()
 	onUI(func() {
 		r := wb.runsTab
-		if r.chart.current() == nil {
+		if r.curves.chart.current() == nil {
 			t.Error("no chart of the ticked run")
 		}
 		r.filter.SetText("no-such-run-anywhere")

@@ -18,29 +18,42 @@ const (
 	MaxNote = 10000 // characters
 )
 
-// SetName renames a run: its summary.json is rewritten with the new name
-// (see edit). A name is one line of at most MaxName characters, not
-// blank; spaces around it are dropped.
+// SetName renames a run: its summary.json is rewritten with the new
+// name (see edit). Spaces around the name are dropped; CheckName says
+// which names are refused.
 func (s Store) SetName(e Entry, name string) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	name = strings.TrimSpace(name)
+	return s.edit(e, func(sum *Summary) { sum.Name = name })
+}
+
+// SetNote replaces a run's note (an empty one removes it): its
+// summary.json is rewritten with the new note (see edit). Spaces around
+// the note are dropped; CheckNote says which notes are refused.
+func (s Store) SetNote(e Entry, note string) error {
+	if err := CheckNote(note); err != nil {
+		return err
+	}
+	note = strings.TrimSpace(note)
+	return s.edit(e, func(sum *Summary) { sum.Note = note })
+}
+
+// CheckName says what is wrong with a run's name, or nil: a name is one
+// line of at most MaxName characters, not blank.
+func CheckName(name string) error {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return fmt.Errorf("a run's name cannot be blank")
 	}
-	if err := checkText("name", name, MaxName, false); err != nil {
-		return err
-	}
-	return s.edit(e, func(sum *Summary) { sum.Name = name })
+	return checkText("name", name, MaxName, false)
 }
 
-// SetNote replaces a run's note (empty removes it): its summary.json is
-// rewritten with the new note (see edit). A note is at most MaxNote
-// characters; it may run over several lines.
-func (s Store) SetNote(e Entry, note string) error {
-	note = strings.TrimSpace(note)
-	if err := checkText("note", note, MaxNote, true); err != nil {
-		return err
-	}
-	return s.edit(e, func(sum *Summary) { sum.Note = note })
+// CheckNote says what is wrong with a run's note, or nil: a note is at
+// most MaxNote characters, on as many lines as it likes.
+func CheckNote(note string) error {
+	return checkText("note", strings.TrimSpace(note), MaxNote, true)
 }
 
 // checkText refuses text that is not UTF-8, longer than limit characters
