@@ -41,9 +41,11 @@ const (
 	// batches at most.
 	MaxLRFindIterations = 10000
 
-	lrSmoothing = 0.98 // β of the smoothed loss
-	lrExplosion = 4    // stop when the smoothed loss passes this times its best
-	lrTrimEnd   = 5    // points left out at the end before suggesting
+	// LRFindSmoothing is β of the smoothed loss, fastai's.
+	LRFindSmoothing = 0.98
+
+	lrExplosion = 4 // stop when the smoothed loss passes this times its best
+	lrTrimEnd   = 5 // points left out at the end before suggesting
 )
 
 // LRFindOptions configure FindLR. Start from DefaultLRFindOptions.
@@ -252,8 +254,8 @@ type smoother struct {
 // add takes in the next loss and returns the debiased average.
 func (s *smoother) add(loss float64) float64 {
 	s.n++
-	s.avg = lrSmoothing*s.avg + (1-lrSmoothing)*loss
-	return s.avg / (1 - math.Pow(lrSmoothing, float64(s.n)))
+	s.avg = LRFindSmoothing*s.avg + (1-LRFindSmoothing)*loss
+	return s.avg / (1 - math.Pow(LRFindSmoothing, float64(s.n)))
 }
 
 // suggestLR returns the indices of fastai's steep and valley suggestions

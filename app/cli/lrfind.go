@@ -3,9 +3,11 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"syscall"
 
+	"github.com/neuralworkbench/workbench/plots"
 	"github.com/neuralworkbench/workbench/training"
 )
 
@@ -14,19 +16,23 @@ import (
 func runLRFind(env Env, args []string) int {
 	const name = "lr-find"
 	var f trainFlags
-	fs := newFlagSet(env, name, "[--start LR] [--end LR] [--iterations N] [--json] [experiment flags as for train; --lr and --epochs are not used]")
+	fs := newFlagSet(env, name, "[--start LR] [--end LR] [--iterations N] [--json] [--plot FILE.png|.svg] [experiment flags as for train; --lr and --epochs are not used]")
 	f.register(fs)
 	d := training.DefaultLRFindOptions()
 	start := fs.Float64("start", d.Start, "the learning rate of the first iteration")
 	end := fs.Float64("end", d.End, fmt.Sprintf("the learning rate the test grows towards, at most %d; it grows by (end/start)^(1/iterations) a batch", training.MaxLR))
 	iters := fs.Int("iterations", d.Iterations, fmt.Sprintf("batches the test spans, 2 to %d; it stops sooner once the smoothed loss passes 4 times its best", training.MaxLRFindIterations))
 	fs.BoolVar(&f.json, "json", false, `print one JSON object: {"lrs", "losses", "smoothed", "suggestion", "valley", "iterations", "requested", "stopped_because"}`)
+	plotFile := fs.String("plot", "", "draw the loss against the learning rate, smoothed, with the suggestion marked, into this .png or .svg file")
 	rest, status, ok := parse(env, fs, args)
 	if !ok {
 		return status
 	}
 	if len(rest) > 0 {
 		return fail(env, name, ExitUsage, "unexpected argument %q (lr-find takes only flags)", rest[0])
+	}
+	if ext := strings.ToLower(filepath.Ext(*plotFile)); *plotFile != "" && ext != ".png" && ext != ".svg" {
+		return fail(env, name, ExitUsage, "--plot must name a .png or .svg file (got %q)", *plotFile)
 	}
 	opts := training.LRFindOptions{Start: *start, End: *end, Iterations: *iters}
 	if err := opts.Validate(); err != nil {
@@ -57,6 +63,11 @@ func runLRFind(env Env, args []string) int {
 	if err != nil {
 		return fail(env, name, ExitUsage, "%v", err)
 	}
+	if *plotFile != "" && res.Iterations > 0 {
+		if err := saveLRFindPlot(*plotFile, cfg, data, res); err != nil {
+			return fail(env, name, ExitFailure, "--plot: %v", err)
+		}
+	}
 	if f.json {
 		printLRFindJSON(env, res)
 	} else {
@@ -71,6 +82,21 @@ func runLRFind(env Env, args []string) int {
 		return ExitDiverged
 	}
 	return ExitOK
+}
+
+// saveLRFindPlot draws the curve as fastai plots it: the loss smoothed with
+// the test's own β (plots.EMA is the same debiased average), the raw loss
+// faintly behind, and the suggestion marked.
+func saveLRFindPlot(path string, cfg training.Config, data *training.Data, res *training.LRFindResult) error {
+	p, err := plots.LRFinder(plots.LRFinderOptions{
+		Title: fmt.Sprintf("Learning-rate range test: %s, %s, batch %d", cfg.Spec(len(data.Classes)), cfg.Optimizer, cfg.Batch),
+		LR:    res.LRs, Loss: res.Losses, Smoothing: training.LRFindSmoothing, Suggestion: res.Suggestion,
+		Theme: plots.LightTheme(),
+	})
+	if err != nil {
+		return err
+	}
+	return plots.Save(p, path, plots.Size{Width: 800, Height: 520})
 }
 
 func printLRFindJSON(env Env, res *training.LRFindResult) {

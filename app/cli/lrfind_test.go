@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,6 +26,7 @@ func TestLRFindBadFlags(t *testing.T) {
 		{[]string{"--iterations", "many"}, `invalid value "many" for flag -iterations`},
 		{[]string{"--hidden", "0"}, "hidden layer 1: width must be between 1 and 8192 (got 0)"},
 		{[]string{"--limit", "100", "--batch", "500"}, "batch size must be at most the number of training samples, 100 (got 500)"},
+		{[]string{"--plot", "curve.gif"}, `--plot must name a .png or .svg file (got "curve.gif")`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		args := append([]string{"lr-find"}, tt.args...)
@@ -56,9 +61,11 @@ func TestLRFindHelp(t *testing.T) {
 	}
 }
 
-// TestLRFindJSON checks the one JSON object --json prints.
+// TestLRFindJSON checks the one JSON object --json prints, and the chart
+// --plot draws.
 func TestLRFindJSON(t *testing.T) {
-	status, stdout, stderr := run("lr-find", "--json", "--limit", "1500", "--hidden", "16", "--iterations", "60")
+	chart := filepath.Join(t.TempDir(), "lr.png")
+	status, stdout, stderr := run("lr-find", "--json", "--limit", "1500", "--hidden", "16", "--iterations", "60", "--plot", chart)
 	if status != ExitOK {
 		t.Fatalf("status %d, stderr %s", status, stderr)
 	}
@@ -91,12 +98,20 @@ func TestLRFindJSON(t *testing.T) {
 	if got.Suggestion == nil || got.Valley == nil || *got.Suggestion < got.LRs[0] || *got.Suggestion > got.LRs[n-1] {
 		t.Errorf("suggestion %v, valley %v: want rates from the curve", got.Suggestion, got.Valley)
 	}
+	b, err := os.ReadFile(chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img, err := png.Decode(bytes.NewReader(b)); err != nil || img.Bounds().Dx() != 800 {
+		t.Errorf("--plot %s: %v, want an 800-pixel-wide PNG", chart, err)
+	}
 }
 
 // TestLRFindTable checks what a person reads, and that a test that
 // explodes too soon to suggest anything says so and exits 3.
 func TestLRFindTable(t *testing.T) {
-	status, stdout, stderr := run("lr-find", "--limit", "1500", "--hidden", "16", "--iterations", "60")
+	chart := filepath.Join(t.TempDir(), "lr.svg")
+	status, stdout, stderr := run("lr-find", "--limit", "1500", "--hidden", "16", "--iterations", "60", "--plot", chart)
 	if status != ExitOK {
 		t.Fatalf("status %d, stderr %s", status, stderr)
 	}
@@ -110,6 +125,9 @@ func TestLRFindTable(t *testing.T) {
 		if !want.MatchString(stdout) {
 			t.Errorf("output lacks a line matching %s:\n%s", want, stdout)
 		}
+	}
+	if b, err := os.ReadFile(chart); err != nil || !bytes.Contains(b, []byte("<svg")) {
+		t.Errorf("--plot %s: %v, want an SVG", chart, err)
 	}
 
 	// SGD from rate 1 blows up within two batches: nothing is left to
