@@ -106,9 +106,9 @@ type LRFindResult struct {
 	// Suggestion is fastai's "steep" suggestion: the learning rate at
 	// which the smoothed loss falls fastest against log(lr) (the rate at
 	// the left end of the steepest segment). Valley is fastai's default
-	// suggestion, a second opinion: the rate a third and a half of the way
-	// down the longest stretch over which the smoothed loss keeps
-	// falling. Both are 0, and their indices -1, when too few points
+	// suggestion, a second opinion: the rate about halfway (a third plus
+	// a sixth) along the longest run of points over which the smoothed
+	// loss keeps falling. Both are 0, and their indices -1, when too few points
 	// remain after trimming (a test that exploded within its first
 	// Requested/10 + 6 iterations).
 	Suggestion, Valley           float64
