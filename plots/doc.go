@@ -1,7 +1,9 @@
 // Package plots draws the workbench's charts with gonum/plot: training
-// curves, class-probability bars, confusion matrices and heat maps of a
+// curves, class-probability bars, confusion matrices, heat maps of a
 // function over a grid (a loss surface, a convexity map), with contours,
-// a colour bar and descent paths.
+// a colour bar and descent paths, and the charts of a hyperparameter
+// sweep (a metric against one setting, over a grid of two, in parallel
+// coordinates for more) and of a learning-rate finder.
 //
 // It knows nothing of the GUI or of the training engine: it takes plain
 // slices, builds a *plot.Plot styled with a light or dark Theme, and either
@@ -28,7 +30,16 @@
 // increasing, a Z of the wrong length), a path whose X and Y differ in
 // length or an option out of its range, but not for NaN or Inf in Z, which
 // it draws as "no data" (a diverged loss is data too), nor for non-finite
-// path points, which it drops as Curves does. SetSubtitle cannot fail.
+// path points, which it drops as Curves does. SweepLine, SweepHeatmap and
+// ParallelCoordinates, whose input is a finished sweep, return an error
+// for empty input, mismatched lengths or shapes, and settings that are NaN,
+// Inf, not > 0 on a log axis or not the index of a label, but not for a
+// NaN or Inf metric, which they draw as a diverged run: a cross under a
+// break in the line, a grey cell with a dash, a dashed line to a
+// "diverged" mark. LRFinder returns an error for empty or mismatched input,
+// learning rates that are not finite, > 0 and increasing, and a suggestion
+// outside them, and drops non-finite losses as Curves does. SetSubtitle
+// cannot fail.
 // Render and Save return an error for a size out of range, and for a plot
 // gonum/plot cannot draw rather than panicking.
 //

@@ -69,7 +69,7 @@ const (
 // at each value tried, joined by a line for a numeric setting, with error
 // bars of ±SD where given, the best value ringed, and each diverged value
 // (a NaN or infinite mean) marked by an × along the bottom of the chart,
-// the line broken there. A legend explains the marks.
+// the line broken there. A key above the chart explains the marks.
 //
 // SweepLine returns an error for no points, X and Labels both given, an X,
 // Labels or SD whose length differs from Mean's, an X that is not finite
@@ -138,10 +138,12 @@ func SweepLine(o SweepLineOptions) (*plot.Plot, error) {
 		line.Width = 0
 	}
 	marks := &sweepMarks{theme: th, best: -1}
+	legend := &key{theme: th}
 	bars := &errorBars{style: draw.LineStyle{Color: col, Width: vg.Points(errorBarWidth)}}
 	var (
-		segment *curve
-		ys      []float64 // every y the axis must show
+		segment  *curve
+		segments []*curve  // the line's pieces between diverged values
+		ys       []float64 // every y the axis must show
 	)
 	for _, i := range order {
 		m := o.Mean[i]
@@ -152,7 +154,7 @@ func SweepLine(o SweepLineOptions) (*plot.Plot, error) {
 		}
 		if segment == nil || categorical {
 			segment = &curve{line: line, marker: &marker, weight: 1}
-			marks.curves = append(marks.curves, segment)
+			segments = append(segments, segment)
 		}
 		segment.xs = append(segment.xs, xs[i])
 		segment.ys = append(segment.ys, m)
@@ -167,47 +169,49 @@ func SweepLine(o SweepLineOptions) (*plot.Plot, error) {
 			ys = append(ys, m-o.SD[i], m+o.SD[i])
 		}
 	}
-	p.Y.Min, p.Y.Max = fitRange(ys)
-	p.Y.Min, p.Y.Max = niceRange(p.Y.Min, p.Y.Max, p.Y.Tick.Marker)
+	// A little room above and below, so that no cap lies on an axis.
+	lo, hi := fitRange(ys)
+	lo, hi = lo-0.03*(hi-lo), hi+0.03*(hi-lo)
+	p.Y.Min, p.Y.Max = niceRange(lo, hi, p.Y.Tick.Marker)
 
 	if len(bars.x) > 0 {
 		p.Add(bars)
-		marks.legend = append(marks.legend, heatLegendEntry{"mean ± SD", thumbFunc(func(dc *draw.Canvas) {
+		legend.entries = append(legend.entries, heatLegendEntry{"mean ± SD", thumbFunc(func(dc *draw.Canvas) {
 			c := dc.Center()
 			h := vg.Points(legendSize) / 2
 			bars.drawBar(dc, c.X, c.Y-h, c.Y+h)
 			dc.DrawGlyph(marker, c)
 		})})
 	}
-	for _, c := range marks.curves {
+	for _, c := range segments {
 		p.Add(c)
 	}
 	if marks.best >= 0 {
 		marks.ring = draw.LineStyle{Color: th.Foreground, Width: vg.Points(bestRingWidth)}
-		marks.legend = append(marks.legend, heatLegendEntry{"best", thumbFunc(func(dc *draw.Canvas) {
+		legend.entries = append(legend.entries, heatLegendEntry{"best", thumbFunc(func(dc *draw.Canvas) {
 			dc.DrawGlyph(marker, dc.Center())
 			strokeCircle(*dc, marks.ring, dc.Center(), vg.Points(bestRing))
 		})})
 	}
 	if len(marks.diverged) > 0 {
 		marks.cross = draw.LineStyle{Color: th.Color(1), Width: vg.Points(crossWidth)}
-		marks.legend = append(marks.legend, heatLegendEntry{"diverged", thumbFunc(func(dc *draw.Canvas) {
+		legend.entries = append(legend.entries, heatLegendEntry{"diverged", thumbFunc(func(dc *draw.Canvas) {
 			drawCross(*dc, marks.cross, dc.Center(), vg.Points(crossRadius))
 		})})
 	}
-	p.Add(marks)
+	p.Add(marks, legend)
 	return p, nil
 }
 
-// fitRange returns the range of vs, widened where it is a single value,
-// and 0..1 where vs is empty.
+// fitRange returns the range of vs, widened by 2% where it is a single
+// value (and by 1 where that is 0), and 0..1 where vs is empty.
 func fitRange(vs []float64) (lo, hi float64) {
 	if len(vs) == 0 {
 		return 0, 1
 	}
 	lo, hi = slices.Min(vs), slices.Max(vs)
 	if lo == hi {
-		d := math.Abs(lo) / 10
+		d := math.Abs(lo) / 50
 		if d == 0 {
 			d = 1
 		}
@@ -320,13 +324,11 @@ func (b *errorBars) Plot(dc draw.Canvas, p *plot.Plot) {
 // best, the crosses of the diverged values, and the legend.
 type sweepMarks struct {
 	theme        Theme
-	curves       []*curve
 	best         int // index of the best point, -1 for none
 	bestX, bestY float64
 	ring         draw.LineStyle
 	diverged     []float64 // x of each diverged value
 	cross        draw.LineStyle
-	legend       []heatLegendEntry
 }
 
 // Plot implements plot.Plotter.
@@ -335,14 +337,8 @@ func (m *sweepMarks) Plot(dc draw.Canvas, p *plot.Plot) {
 		return
 	}
 	trX, trY := p.Transforms(&dc)
-	var drawn []drawnCurve
-	for _, c := range m.curves {
-		drawn = append(drawn, drawnCurve{points: c.points(dc, p, 4), markers: true, weight: 1})
-	}
 	if m.best >= 0 {
-		pt := vg.Point{X: trX(m.bestX), Y: trY(m.bestY)}
-		strokeCircle(dc, m.ring, pt, vg.Points(bestRing))
-		drawn = append(drawn, drawnCurve{points: []vg.Point{pt}, markers: true, weight: 1})
+		strokeCircle(dc, m.ring, vg.Point{X: trX(m.bestX), Y: trY(m.bestY)}, vg.Points(bestRing))
 	}
 	// The crosses sit along the bottom, where a diverged run's metric
 	// would have gone off the chart.
@@ -351,26 +347,89 @@ func (m *sweepMarks) Plot(dc draw.Canvas, p *plot.Plot) {
 		pt := vg.Point{X: trX(x), Y: y}
 		drawCross(dc, draw.LineStyle{Color: m.theme.Background, Width: vg.Points(crossWidth + 2*haloWidth)}, pt, vg.Points(crossRadius+haloWidth))
 		drawCross(dc, m.cross, pt, vg.Points(crossRadius))
-		drawn = append(drawn, drawnCurve{points: []vg.Point{pt}, markers: true, weight: 1})
-	}
-	if len(m.legend) > 0 {
-		drawLegendBox(dc, m.theme, 0.85, drawn, func(lg *plot.Legend) {
-			for _, e := range m.legend {
-				lg.Add(e.label, e.thumb)
-			}
-		})
 	}
 }
 
-// GlyphBoxes implements plot.GlyphBoxer, making room for the crosses at
-// the ends of the x axis.
+// GlyphBoxes implements plot.GlyphBoxer, making room for the ring and
+// the crosses at the ends of the axes.
 func (m *sweepMarks) GlyphBoxes(p *plot.Plot) []plot.GlyphBox {
 	r := vg.Points(crossRadius + haloWidth)
-	boxes := make([]plot.GlyphBox, len(m.diverged))
+	boxes := make([]plot.GlyphBox, len(m.diverged), len(m.diverged)+1)
 	for i, x := range m.diverged {
 		boxes[i] = plot.GlyphBox{X: p.X.Norm(x), Rectangle: vg.Rectangle{Min: vg.Point{X: -r}, Max: vg.Point{X: r}}}
 	}
+	if m.best >= 0 {
+		r := vg.Points(bestRing + bestRingWidth/2)
+		boxes = append(boxes, plot.GlyphBox{X: p.X.Norm(m.bestX), Y: p.Y.Norm(m.bestY),
+			Rectangle: vg.Rectangle{Min: vg.Point{X: -r, Y: -r}, Max: vg.Point{X: r, Y: r}}})
+	}
 	return boxes
+}
+
+// Layout of a key, in points.
+const (
+	keyGap   = 5  // between the plotting area and the key
+	keyThumb = 14 // width of a thumbnail
+	keyPad   = 3  // between a thumbnail and its label
+	keySep   = 12 // between entries
+)
+
+// key is a legend in one row above the top right corner of the plotting
+// area, where it covers nothing: for marks whose explanation must never
+// hide them, on charts small enough that any corner of the plotting area
+// would.
+type key struct {
+	theme   Theme
+	entries []heatLegendEntry
+}
+
+func (k *key) style() text.Style {
+	return text.Style{Color: k.theme.Foreground, Font: font.From(sans, legendSize),
+		XAlign: draw.XLeft, YAlign: draw.YBottom, Handler: plot.DefaultTextHandler}
+}
+
+// width returns the width of the key.
+func (k *key) width() vg.Length {
+	sty := k.style()
+	var w vg.Length
+	for i, e := range k.entries {
+		if i > 0 {
+			w += vg.Points(keySep)
+		}
+		w += vg.Points(keyThumb+keyPad) + sty.Width(e.label)
+	}
+	return w
+}
+
+// GlyphBoxes implements plot.GlyphBoxer, making room for the key.
+func (k *key) GlyphBoxes(*plot.Plot) []plot.GlyphBox {
+	if len(k.entries) == 0 {
+		return nil
+	}
+	ext := k.style().FontExtents()
+	return []plot.GlyphBox{{X: 1, Y: 1, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: -k.width(), Y: vg.Points(keyGap)},
+		Max: vg.Point{Y: vg.Points(keyGap) + ext.Ascent + ext.Descent},
+	}}}
+}
+
+// Plot implements plot.Plotter.
+func (k *key) Plot(dc draw.Canvas, _ *plot.Plot) {
+	if !drawable(dc) || len(k.entries) == 0 {
+		return
+	}
+	sty := k.style()
+	ext := sty.FontExtents()
+	y := dc.Max.Y + vg.Points(keyGap)
+	x := dc.Max.X - k.width()
+	for _, e := range k.entries {
+		thumb := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: x, Y: y}, Max: vg.Point{X: x + vg.Points(keyThumb), Y: y + ext.Ascent + ext.Descent}}}
+		e.thumb.Thumbnail(&thumb)
+		x += vg.Points(keyThumb + keyPad)
+		dc.FillText(sty, vg.Point{X: x, Y: y + ext.Descent}, e.label)
+		x += sty.Width(e.label) + vg.Points(keySep)
+	}
 }
 
 // SweepHeatmapOptions configure a chart of a metric over a sweep of two
@@ -412,8 +471,8 @@ type SweepHeatmapOptions struct {
 // metric written in it, in whichever text colour reads on the fill, and
 // its SD under it where the cell has room; the best cell is outlined and
 // its value written in bold. A cell without a value is grey and says "—".
-// The writing shrinks with the cells, down to 6-point type; SDs are left
-// out first, and then the values where even that does not fit.
+// The writing shrinks with the cells: SDs are left out below 7-point type,
+// values below 6-point. Without a single value, there is no colour bar.
 //
 // On the chart, column c is at x = c and row r at y = r: the cell under
 // the pointer is row round(y), column round(x) of Chart.DataAt.
@@ -494,13 +553,17 @@ func SweepHeatmap(o SweepHeatmapOptions) (*plot.Plot, error) {
 			}
 		}
 	}
-	p.Add(cells, &colorBar{scale: cells.scale, label: o.ValueName, theme: th})
+	p.Add(cells)
+	if len(scaled) > 0 { // a scale of nothing would only puzzle
+		p.Add(&colorBar{scale: cells.scale, label: o.ValueName, theme: th})
+	}
 	return p, nil
 }
 
 // Cell writing of SweepHeatmap, in points.
 const (
-	minCellText = 6    // the smallest type a cell is written in
+	minCellText = 6    // the smallest type a value is written in
+	minSDText   = 7    // the smallest type an SD is written in; smaller, it is left out
 	sdTextScale = 0.8  // an SD's size next to its value's
 	cellFill    = 0.85 // the share of a cell's width and height the writing may take
 	bestOutline = 2.25
@@ -611,7 +674,7 @@ func (s *sweepCells) textStyles(w, h vg.Length) (main, sd text.Style, ok bool) {
 		return math.Min(1, math.Min(float64(w/width), float64(h/height)))
 	}
 	if withSD {
-		if f := fit(max(mw, sw), lineH*(1+sdTextScale)); labelSize*f >= minCellText/sdTextScale {
+		if f := fit(max(mw, sw), lineH*(1+sdTextScale)); labelSize*sdTextScale*f >= minSDText {
 			main.Font.Size *= font.Length(f)
 			sd.Font.Size *= font.Length(f)
 			main.Font = font.From(sans, main.Font.Size)
@@ -690,8 +753,15 @@ type ParallelOptions struct {
 // > 0 on a Log axis, or not the index of one of a categorical axis's
 // labels. A non-finite metric is never an error.
 func ParallelCoordinates(o ParallelOptions) (*plot.Plot, error) {
-	fail := func(format string, args ...any) (*plot.Plot, error) {
-		return nil, fmt.Errorf("plots: ParallelCoordinates %q: "+format, append([]any{o.Title}, args...)...)
+	_, p, err := buildParallel(o)
+	return p, err
+}
+
+// buildParallel does the work of ParallelCoordinates, and returns the
+// plotter that draws the chart too, which the tests look into.
+func buildParallel(o ParallelOptions) (*parallel, *plot.Plot, error) {
+	fail := func(format string, args ...any) (*parallel, *plot.Plot, error) {
+		return nil, nil, fmt.Errorf("plots: ParallelCoordinates %q: "+format, append([]any{o.Title}, args...)...)
 	}
 	switch {
 	case len(o.Axes) == 0:
@@ -767,7 +837,7 @@ func ParallelCoordinates(o ParallelOptions) (*plot.Plot, error) {
 		return cmp.Compare(a.t, b.t) // NaN first
 	})
 	p.Add(pc)
-	return p, nil
+	return pc, p, nil
 }
 
 // parallelAxis is an axis of ParallelCoordinates.
@@ -814,9 +884,9 @@ func (a parallelAxis) norm(v float64) float64 {
 	return (v - a.lo) / (a.hi - a.lo)
 }
 
-// ticks returns the axis's ticks for a height of length points, their
-// labels in sty and at most width wide.
-func (a parallelAxis) ticks(length, width vg.Length, sty text.Style) []plot.Tick {
+// ticks returns the axis's ticks for a height of length points and
+// labels in sty, a categorical axis's cut to maxLabelRunes.
+func (a parallelAxis) ticks(length vg.Length, sty text.Style) []plot.Tick {
 	var ticks []plot.Tick
 	if a.labels != nil {
 		n := len(a.labels)
@@ -851,7 +921,7 @@ func (a parallelAxis) ticks(length, width vg.Length, sty text.Style) []plot.Tick
 		}
 	}
 	for i := range ticks {
-		ticks[i].Label = fitWidth(shorten(ticks[i].Label, maxLabelRunes), sty, width)
+		ticks[i].Label = shorten(ticks[i].Label, maxLabelRunes)
 	}
 	return ticks
 }
@@ -915,6 +985,9 @@ const (
 	parallelFaint     = 0.2
 )
 
+// divergedLabel marks where diverged runs meet the metric's axis.
+const divergedLabel = "diverged"
+
 // parallelLayout is where ParallelCoordinates draws its parts.
 type parallelLayout struct {
 	x          []vg.Length // of each axis
@@ -941,35 +1014,61 @@ func (pc *parallel) layout(dc draw.Canvas) parallelLayout {
 		x:     make([]vg.Length, n),
 	}
 	width := dc.Max.X - dc.Min.X
-	tickH := l.tickStyle.Height("0")
 	namesH := 2 * l.nameStyle.Height("0") // a first guess
 	right := vg.Points(parallelStripGap + parallelStrip)
 	left := vg.Length(0)
-	for range 2 {
-		// The axes' heights, then their ticks, then the room the first
-		// one's labels take, then the names in the space between axes.
-		l.top = dc.Max.Y - namesH - vg.Points(parallelNameGap) - tickH/2
-		l.foot = dc.Min.Y + tickH/2
-		if pc.diverged {
-			l.slot = 1.5 * tickH
+	widest := func(ticks []plot.Tick) vg.Length {
+		var w vg.Length
+		for _, tk := range ticks {
+			w = max(w, l.tickStyle.Width(tk.Label))
 		}
-		length := max(l.top-l.foot-l.slot, 1)
+		return w
+	}
+	for range 2 {
+		// The axes' heights, then their ticks, as large as fit between
+		// the axes (the first one's have the room left of it), then the
+		// room the first one's labels take, then the names in the space
+		// between axes.
 		spacing := (width - left - right) / vg.Length(n-1)
 		l.labelWidth = max(spacing-vg.Points(parallelTick+parallelLabelGap+parallelStripGap+parallelStrip+4), 0)
-		for j, a := range pc.axes {
-			foot := l.slot
-			if j < n-1 {
-				foot = 0
+		ticks := func() {
+			tickH := l.tickStyle.Height("0")
+			l.top = dc.Max.Y - namesH - vg.Points(parallelNameGap) - tickH/2
+			l.foot = dc.Min.Y + tickH/2
+			if pc.diverged {
+				l.slot = 1.5 * tickH
 			}
-			l.ticks[j] = a.ticks(length+l.slot-foot, l.labelWidth, l.tickStyle)
-		}
-		widest := vg.Length(0)
-		for _, tk := range l.ticks[0] {
-			if tk.Label != "" {
-				widest = max(widest, l.tickStyle.Width(tk.Label))
+			for j, a := range pc.axes {
+				length := l.top - l.foot
+				if j == n-1 {
+					length -= l.slot
+				}
+				l.ticks[j] = a.ticks(max(length, 1), l.tickStyle)
 			}
 		}
-		left = widest + vg.Points(parallelTick+parallelLabelGap)
+		l.tickStyle.Font.Size = tickSize
+		ticks()
+		var most vg.Length
+		for _, t := range l.ticks[1:] {
+			most = max(most, widest(t))
+		}
+		if pc.diverged {
+			most = max(most, l.tickStyle.Width(divergedLabel))
+		}
+		if most > l.labelWidth {
+			l.tickStyle.Font.Size = max(minTickSize, tickSize*font.Length(l.labelWidth/most))
+			ticks()
+		}
+		for j, t := range l.ticks {
+			room := l.labelWidth
+			if j == 0 {
+				room = classLabelShare * width
+			}
+			for i := range t {
+				t[i].Label = fitWidth(t[i].Label, l.tickStyle, room)
+			}
+		}
+		left = widest(l.ticks[0]) + vg.Points(parallelTick+parallelLabelGap)
 		spacing = (width - left - right) / vg.Length(n-1)
 		namesH = l.fitNames(pc.axes, spacing-vg.Points(parallelNameGap))
 		left = max(left, widestLine(l.nameStyle, l.names[0])/2)
@@ -1144,7 +1243,7 @@ func (pc *parallel) Plot(dc draw.Canvas, _ *plot.Plot) {
 	})
 	if l.slot > 0 {
 		drawCross(dc, draw.LineStyle{Color: pc.theme.Color(1), Width: vg.Points(1.25)}, vg.Point{X: l.x[n-1], Y: l.foot}, vg.Points(3))
-		label(l.x[n-1], l.foot, "diverged")
+		label(l.x[n-1], l.foot, divergedLabel)
 	}
 }
 
