@@ -37,6 +37,7 @@ type comparisonView struct {
 
 	// On the UI goroutine.
 	data    *runs.Table // nil when no runs are ticked
+	columns []int       // the data's columns, in the order shown
 	colours []int       // per row, its run's palette index in the chart
 	ids     []string    // the baseline's choices' run IDs
 }
@@ -61,8 +62,8 @@ func newComparisonView(win fyne.Window, chosen func(id string)) *comparisonView 
 	v.table.StickyColumnCount = 1 // the names
 	v.table.CreateHeader = func() fyne.CanvasObject { return &widget.Label{TextStyle: fyne.TextStyle{Bold: true}} }
 	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if v.data != nil && id.Col >= 0 && id.Col+1 < len(v.data.Header) {
-			o.(*widget.Label).SetText(v.data.Header[id.Col+1])
+		if v.data != nil && id.Col >= 0 && id.Col < len(v.columns) {
+			o.(*widget.Label).SetText(v.data.Header[v.columns[id.Col]])
 		}
 	}
 	v.table.OnSelected = func(widget.TableCellID) { v.table.UnselectAll() }
@@ -73,12 +74,26 @@ func newComparisonView(win fyne.Window, chosen func(id string)) *comparisonView 
 }
 
 // The table shows every column of the comparison but the run IDs, which
-// the list shows.
+// the list shows: the name, the metrics and their differences, then the
+// settings that differ (the chart's legend names them too).
 func (v *comparisonView) size() (int, int) {
 	if v.data == nil {
 		return 0, 0
 	}
-	return len(v.data.Rows), len(v.data.Header) - 1
+	return len(v.data.Rows), len(v.columns)
+}
+
+// shownColumns returns the order in which a comparison's columns are
+// shown.
+func shownColumns(t runs.Table) []int {
+	cols := []int{1}
+	for c := 2 + t.Settings; c < len(t.Header); c++ {
+		cols = append(cols, c)
+	}
+	for c := 2; c < 2+t.Settings; c++ {
+		cols = append(cols, c)
+	}
+	return cols
 }
 
 func (v *comparisonView) create() fyne.CanvasObject {
@@ -89,12 +104,13 @@ func (v *comparisonView) create() fyne.CanvasObject {
 }
 
 func (v *comparisonView) update(id widget.TableCellID, o fyne.CanvasObject) {
-	if v.data == nil || id.Row >= len(v.data.Rows) || id.Col+1 >= len(v.data.Header) {
+	if v.data == nil || id.Row >= len(v.data.Rows) || id.Col >= len(v.columns) {
 		return
 	}
 	c := o.(*fyne.Container)
 	label, markBox := c.Objects[0].(*widget.Label), c.Objects[1].(*fyne.Container)
-	text := v.data.Rows[id.Row][id.Col+1]
+	col := v.columns[id.Col]
+	text := v.data.Rows[id.Row][col]
 	if id.Col == 0 { // the name, after the run's colour
 		th := plots.LightTheme()
 		if v.dark.Load() {
@@ -108,7 +124,7 @@ func (v *comparisonView) update(id widget.TableCellID, o fyne.CanvasObject) {
 		markBox.Hide()
 	}
 	label.Importance = widget.MediumImportance
-	if dir := better[v.data.Header[id.Col+1]]; dir != 0 && id.Row > 0 {
+	if dir := better[v.data.Header[col]]; dir != 0 && id.Row > 0 {
 		if d := difference(text); d*float64(dir) > 0 {
 			label.Importance = widget.SuccessImportance
 		} else if d*float64(dir) < 0 {
@@ -133,7 +149,7 @@ func difference(s string) float64 {
 // returns each run's label for the chart's legend (the settings that
 // differ, or its name); on the UI goroutine.
 func (v *comparisonView) show(picked []runs.Entry, baseline string) map[string]string {
-	v.data, v.colours, v.ids = nil, nil, nil
+	v.data, v.columns, v.colours, v.ids = nil, nil, nil, nil
 	labels := map[string]string{}
 	if len(picked) == 0 {
 		v.baseline.ClearSelected()
@@ -170,10 +186,10 @@ func (v *comparisonView) show(picked []runs.Entry, baseline string) map[string]s
 		v.table.Hide()
 		return labels
 	}
-	v.data, v.colours = &t, order
+	v.data, v.columns, v.colours = &t, shownColumns(t), order
 	names := make([]string, len(picked))
 	for k, i := range order {
-		labels[picked[i].ID] = t.Label(k)
+		labels[picked[i].ID] = legendLabel(t, k)
 	}
 	for i, e := range picked {
 		names[i] = fmt.Sprintf("%d. %s", i+1, e.Summary.Name)
@@ -192,22 +208,64 @@ func (v *comparisonView) show(picked []runs.Entry, baseline string) map[string]s
 	return labels
 }
 
-// fitColumns sizes each column to its widest text, the names to at most
-// 220.
+// legendLabel names row i of a comparison in a chart's legend by its
+// settings that differ, as briefly as they read clearly: an optimizer or
+// a dataset by its name alone, hidden layers by their widths when they
+// share an activation ("128-64 relu"), the others with their setting's
+// name ("lr 0.01"); by the run's name when no setting differs.
+func legendLabel(t runs.Table, i int) string {
+	var parts []string
+	for c := 2; c < 2+t.Settings; c++ {
+		key, val := t.Header[c], t.Rows[i][c]
+		switch {
+		case key == "optimizer" || key == "dataset":
+			parts = append(parts, val)
+		case key == "hidden" && sameActivation(val) != "":
+			var widths []string
+			for _, l := range strings.Split(val, ", ") {
+				widths = append(widths, strings.Fields(l)[0])
+			}
+			parts = append(parts, strings.Join(widths, "-")+" "+sameActivation(val))
+		default:
+			parts = append(parts, key+" "+val)
+		}
+	}
+	if len(parts) == 0 {
+		return t.Rows[i][1]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sameActivation returns the activation every layer of a comparison's
+// hidden layers ("128 relu, 64 relu") has, or "".
+func sameActivation(layers string) string {
+	act := ""
+	for _, l := range strings.Split(layers, ", ") {
+		f := strings.Fields(l)
+		if len(f) != 2 || (act != "" && f[1] != act) {
+			return ""
+		}
+		act = f[1]
+	}
+	return act
+}
+
+// fitColumns sizes each column to its widest text, the names (after
+// their colour mark) to at most 220.
 func (v *comparisonView) fitColumns() {
-	pad := 4 * theme.Padding()
+	pad := 2*theme.InnerPadding() + 2*theme.Padding()
 	measure := func(s string, bold bool) float32 {
 		return fyne.MeasureText(s, theme.TextSize(), fyne.TextStyle{Bold: bold}).Width + pad
 	}
-	for c := 1; c < len(v.data.Header); c++ {
+	for i, c := range v.columns {
 		w := measure(v.data.Header[c], true)
 		for _, row := range v.data.Rows {
 			w = max(w, measure(row[c], false))
 		}
-		if c == 1 {
-			w = min(w+14, 220) // and the colour mark
+		if i == 0 {
+			w = min(w+10+theme.Padding(), 220)
 		}
-		v.table.SetColumnWidth(c-1, w)
+		v.table.SetColumnWidth(i, w)
 	}
 }
 

@@ -64,7 +64,10 @@ type runsCurves struct {
 }
 
 func newRunsCurves(win fyne.Window, t *tasks) *runsCurves {
-	c := &runsCurves{win: win, tasks: t, opts: chartOptions{axis: axisEpoch, smoothing: 0.6}, which: runMetrics[0]}
+	// By epoch, which lines up runs of different batch sizes, and
+	// smoothed more than one run's curves: several runs' raw batch losses
+	// overlaid are a thicket.
+	c := &runsCurves{win: win, tasks: t, opts: chartOptions{axis: axisEpoch, smoothing: 0.9}, which: runMetrics[0]}
 	c.chart = newChartView(300, 150)
 	c.chart.resized = c.redraw
 	c.options = newChartControls(c.opts, c.setOption)

@@ -242,6 +242,7 @@ func newRunsTab(store runs.Store, t *tasks, win fyne.Window, onRunAgain func(run
 	r.enableActions()
 	list := container.NewBorder(container.NewVBox(top, actions, r.status), nil, nil, nil, r.table)
 	panels := container.NewHSplit(r.curves.content, r.compare.content)
+	panels.Offset = 0.55
 	below := container.NewBorder(r.curves.options.content, nil, nil, nil, panels)
 	split := container.NewVSplit(list, below)
 	split.Offset = 0.45

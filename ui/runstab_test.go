@@ -147,6 +147,25 @@ func TestRunsTabOpensWithoutPerRunWork(t *testing.T) {
 	})
 }
 
+func TestLegendLabel(t *testing.T) {
+	tests := []struct {
+		header, row []string
+		settings    int
+		want        string
+	}{
+		{[]string{"run", "name", "hidden", "optimizer", "lr"}, []string{"r1", "n", "128 relu, 64 relu", "adam", "0.001"}, 3, "128-64 relu, adam, lr 0.001"},
+		{[]string{"run", "name", "hidden", "loss"}, []string{"r1", "n", "128 relu, 64 tanh", "mse"}, 2, "hidden 128 relu, 64 tanh, loss mse"},
+		{[]string{"run", "name", "hidden", "dataset"}, []string{"r1", "n", "none", "idx:/data"}, 2, "hidden none, idx:/data"},
+		{[]string{"run", "name", "test acc"}, []string{"r1", "the only one", "98%"}, 0, "the only one"},
+	}
+	for _, tt := range tests {
+		tab := runs.Table{Header: tt.header, Rows: [][]string{tt.row}, Settings: tt.settings}
+		if got := legendLabel(tab, 0); got != tt.want {
+			t.Errorf("legendLabel(%v) = %q, want %q", tt.row, got, tt.want)
+		}
+	}
+}
+
 // BenchmarkRunsTabShowList is what the UI goroutine does when a store of
 // n runs has been read: the same for any n.
 func BenchmarkRunsTabShowList(b *testing.B) {
@@ -245,8 +264,8 @@ func TestRunsTabCurvesComparisonAndExports(t *testing.T) {
 	if v.data == nil || len(v.data.Rows) != 3 || v.data.Rows[0][1] != "slow" || v.data.Rows[0][v.data.Settings+3] != "baseline" {
 		t.Fatalf("comparison %+v, want 3 rows, slow's first as the baseline", v.data)
 	}
-	if rows, cols := v.size(); rows != 3 || cols != len(v.data.Header)-1 {
-		t.Errorf("the table is %d×%d", rows, cols)
+	if rows, cols := v.size(); rows != 3 || cols != len(v.data.Header)-1 || v.data.Header[v.columns[1]] != "test acc" || v.data.Header[v.columns[cols-1]] != "lr" {
+		t.Errorf("the table is %d×%d, its columns %v of %v; want the name, the metrics, then lr", rows, cols, v.columns, v.data.Header)
 	}
 	onUI(func() { v.baseline.SetSelected(v.baseline.Options[1]) })
 	tk.wait()
@@ -256,7 +275,7 @@ func TestRunsTabCurvesComparisonAndExports(t *testing.T) {
 	// The differences read green where better: slow's accuracy is lower
 	// than fast's, its loss higher.
 	onUI(func() {
-		accCol := slices.Index(v.data.Header, "Δ test acc") - 1
+		accCol := slices.Index(v.columns, slices.Index(v.data.Header, "Δ test acc"))
 		cell := v.create()
 		v.update(widget.TableCellID{Row: 1, Col: accCol}, cell)
 		if l := cell.(*fyne.Container).Objects[0].(*widget.Label); l.Importance != widget.DangerImportance || !strings.HasPrefix(l.Text, "-9.00") {
@@ -397,7 +416,11 @@ func TestRunsTabFitsSmallWindow(t *testing.T) {
 	}
 	onUI(func() {
 		wb.runsTab.store = store
-		wb.tabs.SelectIndex(3)
+		for _, it := range wb.tabs.Items {
+			if it.Content == wb.runsTab.content {
+				wb.tabs.Select(it)
+			}
+		}
 	})
 	wb.settle()
 	tickAll(wb.runsTab, &wb.runs)
@@ -406,12 +429,17 @@ func TestRunsTabFitsSmallWindow(t *testing.T) {
 		if len(wb.runsTab.ticked) != 6 || wb.runsTab.compare.data == nil {
 			t.Fatalf("ticked %v", wb.runsTab.ticked)
 		}
-		if m := wb.Content().MinSize(); m.Width > 1024 || m.Height > 700 {
-			t.Errorf("with six runs ticked the Runs tab needs %v×%v, more than 1024×700", m.Width, m.Height)
+		// What the window puts beside and above a tab (the form, the run
+		// controls, the tabs' titles) out of 1024×700 leaves the room a
+		// tab has. (TestFitsSmallScreens checks every tab in the window.)
+		var widest fyne.Size
+		for _, it := range wb.tabs.Items {
+			widest = widest.Max(it.Content.MinSize())
 		}
-		t.Logf("the Runs tab needs %v, the window %v", wb.runsTab.content.MinSize(), wb.Content().MinSize())
-		if m := wb.runsTab.content.MinSize(); m.Width > 1024-340 {
-			t.Errorf("the Runs tab needs %v wide, more than a 1024-pixel window leaves it beside the form", m.Width)
+		around := wb.Content().(*fyne.Container).Objects[0].MinSize().Subtract(widest)
+		room := fyne.NewSize(MinWidth, MinHeight).Subtract(around)
+		if m := wb.runsTab.content.MinSize(); m.Width > room.Width || m.Height > room.Height {
+			t.Errorf("with six runs ticked the Runs tab needs %v×%v, more than the %v×%v a 1024×700 window leaves it", m.Width, m.Height, room.Width, room.Height)
 		}
 	})
 }
