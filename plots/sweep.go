@@ -468,8 +468,8 @@ type SweepHeatmapOptions struct {
 // SweepHeatmap builds a grid of a metric over two swept settings: a cell
 // for each pair of values, coloured by the metric along viridis (as
 // Heatmap colours a surface, with the colour bar beside it) and with the
-// metric written in it, in whichever text colour reads on the fill, and
-// its SD under it where the cell has room; the best cell is outlined and
+// metric written in it, in black or white, whichever reads better on the
+// fill, and its SD under it where the cell has room; the best cell is outlined and
 // its value written in bold. A cell without a value is grey and says "—".
 // The writing shrinks with the cells: SDs are left out below 7-point type,
 // values below 6-point. Without a single value, there is no colour bar.
@@ -489,7 +489,11 @@ func SweepHeatmap(o SweepHeatmapOptions) (*plot.Plot, error) {
 	if nx == 0 || ny == 0 {
 		return fail("%d x labels and %d y labels, want at least one of each", nx, ny)
 	}
-	for name, grid := range map[string][][]float64{"Values": o.Values, "SD": o.SD} {
+	for _, g := range []struct {
+		name string
+		grid [][]float64
+	}{{"Values", o.Values}, {"SD", o.SD}} {
+		name, grid := g.name, g.grid
 		if grid == nil && name == "SD" {
 			continue
 		}
@@ -523,21 +527,21 @@ func SweepHeatmap(o SweepHeatmapOptions) (*plot.Plot, error) {
 	setClassAxis(&p.Y, o.YLabels, false, nil)
 
 	cells := &sweepCells{theme: th, scale: newHeatScale(Sequential, th), bestRow: -1}
-	var scaled []float64
+	var finiteValues []float64
 	for r, row := range o.Values {
 		cells.values = append(cells.values, slices.Clone(row))
 		for c, v := range row {
 			if !finite(v) {
 				continue
 			}
-			scaled = append(scaled, v)
+			finiteValues = append(finiteValues, v)
 			if cells.bestRow < 0 || o.LowerIsBetter && v < cells.values[cells.bestRow][cells.bestCol] ||
 				!o.LowerIsBetter && v > cells.values[cells.bestRow][cells.bestCol] {
 				cells.bestRow, cells.bestCol = r, c
 			}
 		}
 	}
-	cells.scale.setRange(scaled, 0, 0)
+	cells.scale.setRange(finiteValues, 0, 0)
 	cells.text = make([][][2]string, ny)
 	for r, row := range o.Values {
 		cells.text[r] = make([][2]string, nx)
@@ -554,7 +558,7 @@ func SweepHeatmap(o SweepHeatmapOptions) (*plot.Plot, error) {
 		}
 	}
 	p.Add(cells)
-	if len(scaled) > 0 { // a scale of nothing would only puzzle
+	if len(finiteValues) > 0 { // a scale of nothing would only puzzle
 		p.Add(&colorBar{scale: cells.scale, label: o.ValueName, theme: th})
 	}
 	return p, nil
