@@ -325,7 +325,7 @@ func (m *metricsCache) read(list []curveRun) ([][]runs.Row, []error) {
 	keep := map[string]keptMetrics{}
 	for i, r := range list {
 		e := r.entry
-		stamp := fmt.Sprint(e.Summary.Status, e.Summary.Epochs, e.Summary.Finished, e.Summary.Name)
+		stamp := fmt.Sprint(e.Summary.Status, e.Summary.Epochs, e.Summary.Finished)
 		m.mu.Lock()
 		k, ok := m.kept[e.ID]
 		m.mu.Unlock()
