@@ -31,8 +31,10 @@ type comparisonView struct {
 	export   *widget.Button
 	hint     *widget.Label
 	content  fyne.CanvasObject
-	// chosen is told the run ID the user makes the baseline.
+	// chosen is told the run ID the user makes the baseline; tell shows
+	// what an export did.
 	chosen func(id string)
+	tell   func(string)
 	dark   atomic.Bool // the chart's theme, for the marks' colours
 
 	// On the UI goroutine.
@@ -49,8 +51,8 @@ var better = map[string]int{"Δ test acc": +1, "Δ test loss": -1, "Δ wall time
 // compareHint is what the view says with no runs ticked.
 const compareHint = "Tick runs in the list to compare them: each against the baseline, chosen above."
 
-func newComparisonView(win fyne.Window, chosen func(id string)) *comparisonView {
-	v := &comparisonView{win: win, chosen: chosen}
+func newComparisonView(win fyne.Window, chosen func(id string), tell func(string)) *comparisonView {
+	v := &comparisonView{win: win, chosen: chosen, tell: tell}
 	v.baseline = &widget.Select{PlaceHolder: "(no runs ticked)", OnChanged: v.choose}
 	v.baseline.Disable()
 	v.export = &widget.Button{Text: "Export…", Icon: theme.DocumentSaveIcon(), OnTapped: v.chooseExport}
@@ -299,6 +301,7 @@ func (v *comparisonView) copy(asCSV bool) {
 		v.data.WriteMarkdown(&b)
 	}
 	fyne.CurrentApp().Clipboard().SetContent(b.String())
+	v.tell(fmt.Sprintf("The comparison of %d runs is on the clipboard.", len(v.data.Rows)))
 }
 
 // save writes the comparison to a file, as Markdown when its name ends in

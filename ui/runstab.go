@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,7 +13,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -235,7 +235,7 @@ func newRunsTab(store runs.Store, t *tasks, win fyne.Window, onRunAgain func(run
 	r.compare = newComparisonView(win, func(id string) {
 		r.baseline = id
 		r.selectionChanged()
-	})
+	}, func(msg string) { r.status.SetText(msg) })
 
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(clearTicks, refresh), r.filter)
 	actions := container.NewHBox(widget.NewLabel("Last ticked:"), r.runAgain, r.loadModel, r.editRun, r.showFiles, r.deleteRun)
@@ -460,21 +460,22 @@ func (r *runsTab) openFolder() {
 	if !ok {
 		return
 	}
-	u, err := url.Parse(storage.NewFileURI(e.Dir).String())
-	if err == nil {
-		err = r.openURL(u)
+	path := filepath.ToSlash(e.Dir)
+	if !strings.HasPrefix(path, "/") { // C:/… on Windows
+		path = "/" + path
 	}
+	err := r.openURL(&url.URL{Scheme: "file", Path: path})
 	if err == nil {
 		return
 	}
-	path := &widget.Entry{Text: e.Dir}
-	path.ExtendBaseWidget(path)
+	shown := &widget.Entry{Text: e.Dir}
+	shown.ExtendBaseWidget(shown)
 	copyPath := &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: func() {
 		fyne.CurrentApp().Clipboard().SetContent(e.Dir)
 	}}
 	msg := widget.NewLabel("The file manager could not be opened (" + err.Error() + "). The run's files are in:")
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom("Files of run "+e.ID, "Close", container.NewVBox(msg, container.NewBorder(nil, nil, nil, copyPath, path)), r.win)
+	d := dialog.NewCustom("Files of run "+e.ID, "Close", container.NewVBox(msg, container.NewBorder(nil, nil, nil, copyPath, shown)), r.win)
 	d.Resize(fyne.NewSize(560, 180))
 	present(r.win, d)
 }

@@ -338,8 +338,24 @@ func TestRunsTabRunActions(t *testing.T) {
 	onUI(func() { r.toggle("20261202-000001-aaaaaa") })
 	tk.wait()
 
-	// Rename and note.
+	// Rename and note: the dialog holds the name, and refuses a blank one
+	// by the store's own rule.
 	onUI(func() {
+		r.edit()
+		var name *widget.Entry
+		for _, o := range test.LaidOutObjects(win.Canvas().Overlays().Top()) {
+			if en, ok := o.(*widget.Entry); ok && en.Text == "first" {
+				name = en
+			}
+		}
+		if name == nil {
+			t.Fatal("the rename dialog does not show the run's name")
+		}
+		name.SetText("  ")
+		if err := name.Validate(); err == nil || err.Error() != "a run's name cannot be blank" {
+			t.Errorf("a blank name in the dialog: %v", err)
+		}
+		dismissTop(win)
 		e, _ := r.current()
 		r.saveEdit(e, "wide first layer", "lr 1e-2 overshoots")
 	})
