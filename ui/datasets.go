@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/training/dataset"
 )
 
@@ -100,4 +101,17 @@ func (c *datasetCache) remove(key string) {
 			return
 		}
 	}
+}
+
+// prepare loads (or reuses) cfg's source and splits it as cfg says.
+func (c *datasetCache) prepare(cfg training.Config) (*training.Data, error) {
+	all, err := c.load(cfg.Dataset, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := all.Select(cfg.Classes)
+	if err != nil {
+		return nil, err
+	}
+	return training.Split(ds, cfg)
 }

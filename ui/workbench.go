@@ -45,6 +45,7 @@ type Workbench struct {
 	controls *runControls
 	training *trainingTab
 	runsTab  *runsTab
+	sweeps   *sweepsTab
 	classify *classifyTab
 	lesson   *lessonTab
 	terrain  *landscapeTab
@@ -111,6 +112,12 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 			w.models.set(m, "Run "+e.ID+": "+e.Summary.Name)
 			w.tabs.SelectIndex(1)
 		})
+	w.sweeps = newSweepsTab(sweepDeps{
+		win: win, store: runs.Store{Dir: storeDir}, tasks: &w.runs, prepare: w.prepare,
+		formConfig: w.form.config,
+		training:   func() bool { return w.controls.state != idle },
+		ended:      func() { w.runsTab.refresh() },
+	})
 	w.restore()
 
 	reset := &widget.Button{Text: "Reset to defaults", Icon: theme.ViewRefreshIcon(), OnTapped: func() {
@@ -129,10 +136,14 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		container.NewTabItemWithIcon("Classify", theme.SearchIcon(), w.classify.content),
 		container.NewTabItemWithIcon("Loss surfaces", theme.GridIcon(), w.labTabs),
 		container.NewTabItemWithIcon("Runs", theme.ListIcon(), w.runsTab.content),
+		container.NewTabItemWithIcon("Sweeps", theme.ViewRefreshIcon(), w.sweeps.content),
 	)
 	w.tabs.OnSelected = func(t *container.TabItem) {
-		if t.Content == w.runsTab.content {
+		switch t.Content {
+		case w.runsTab.content:
 			w.runsTab.refresh()
+		case w.sweeps.content:
+			w.sweeps.refresh("")
 		}
 	}
 	about := &widget.Button{Icon: theme.InfoIcon(), Importance: widget.LowImportance, OnTapped: func() { showAbout(a, win) }}
@@ -190,6 +201,7 @@ func (w *Workbench) followTheme() {
 	w.lesson.setDark(dark)
 	w.terrain.setDark(dark)
 	w.runsTab.setDark(dark)
+	w.sweeps.setDark(dark)
 }
 
 // restore loads the saved settings, falling back to the defaults when
@@ -265,17 +277,7 @@ func (w *Workbench) listClasses(spec string) {
 }
 
 // prepare loads (or reuses) the source and splits it as cfg says.
-func (w *Workbench) prepare(cfg training.Config) (*training.Data, error) {
-	all, err := w.data.load(cfg.Dataset, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := all.Select(cfg.Classes)
-	if err != nil {
-		return nil, err
-	}
-	return training.Split(ds, cfg)
-}
+func (w *Workbench) prepare(cfg training.Config) (*training.Data, error) { return w.data.prepare(cfg) }
 
 // Train starts a run with the form's settings (the Train button and
 // Ctrl+Enter).
@@ -286,6 +288,10 @@ func (w *Workbench) Train() {
 	cfg, err := w.form.config()
 	if err != nil {
 		w.controls.setFormValid(false, err.Error())
+		return
+	}
+	if w.sweeps.running() {
+		w.controls.status.SetText("A sweep is training: cancel it on the Sweeps tab or wait for it to end.")
 		return
 	}
 	w.tabs.SelectIndex(0)
@@ -355,6 +361,7 @@ func (w *Workbench) Close() {
 	w.runs.close()
 	w.loads.close()
 	w.runner.stop()
+	w.sweeps.stop()
 	w.terrain.stop()
 	w.runs.wait()
 	w.classify.close()
