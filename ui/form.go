@@ -84,6 +84,8 @@ type formHooks struct {
 	sourceChanged func(spec string)
 	// preview shows augmented samples.
 	preview func()
+	// findLR runs the learning-rate range test on the form's experiment.
+	findLR func()
 }
 
 func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
@@ -155,7 +157,8 @@ func (f *experimentForm) build() fyne.CanvasObject {
 		formRow{label: "Seed", widget: f.seed, hint: "same seed, same run", field: f.seed},
 	)
 	model := container.NewVBox(f.layers.widget(), f.params)
-	lrRow := container.NewGridWithColumns(2, f.lr, f.lrSlider)
+	findLR := &widget.Button{Text: "Find learning rate…", Icon: theme.SearchIcon(), OnTapped: func() { f.hooks.findLR() }}
+	lrRow := container.NewVBox(container.NewGridWithColumns(2, f.lr, f.lrSlider), findLR)
 	opt := settingsForm(
 		formRow{label: "Loss", widget: f.loss},
 		formRow{label: "Optimizer", widget: f.optimizer},

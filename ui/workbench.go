@@ -46,6 +46,7 @@ type Workbench struct {
 	training *trainingTab
 	runsTab  *runsTab
 	sweeps   *sweepsTab
+	lrFinder *lrFinder
 	classify *classifyTab
 	lesson   *lessonTab
 	terrain  *landscapeTab
@@ -84,6 +85,7 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		chooseSource:  w.chooseSource,
 		sourceChanged: w.listClasses,
 		preview:       w.previewAugment,
+		findLR:        func() { w.lrFinder.open(w.form.config()) },
 	})
 	w.terrain = newLandscapeTab(win, landscapeDeps{
 		models:     w.models,
@@ -118,6 +120,16 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		training:   func() bool { return w.controls.state != idle },
 		ended:      func() { w.runsTab.refresh() },
 	})
+	w.lrFinder = &lrFinder{win: win, tasks: &w.runs, prepare: w.prepare,
+		busy: func() string {
+			if w.controls.state != idle || w.sweeps.running() {
+				return "A run or a sweep is training: the range test would share the cores with it and slow both. Try again when it has ended."
+			}
+			return ""
+		},
+		use:  func(lr float64) { w.form.lr.SetText(lrText(lr)) },
+		dark: func() bool { return w.app.Settings().ThemeVariant() == theme.VariantDark },
+	}
 	w.restore()
 
 	reset := &widget.Button{Text: "Reset to defaults", Icon: theme.ViewRefreshIcon(), OnTapped: func() {
@@ -362,6 +374,7 @@ func (w *Workbench) Close() {
 	w.loads.close()
 	w.runner.stop()
 	w.sweeps.stop()
+	w.lrFinder.stop()
 	w.terrain.stop()
 	w.runs.wait()
 	w.classify.close()
