@@ -149,9 +149,12 @@ func (f *lrFinder) show(res *training.LRFindResult, chart *plots.Chart, err erro
 		text += " Too few points for a suggestion: the loss exploded almost at once. Try a smaller batch or another optimizer."
 	}
 	f.status.SetText(text)
-	for _, lr := range []float64{res.Suggestion, res.Valley} {
-		if lr > 0 {
-			f.buttons.Add(&widget.Button{Text: "Use " + lrText(lr), Importance: widget.HighImportance, OnTapped: func() {
+	for _, c := range []struct {
+		lr   float64
+		rule string
+	}{{res.Suggestion, "steepest"}, {res.Valley, "valley"}} {
+		if lr := c.lr; lr > 0 {
+			f.buttons.Add(&widget.Button{Text: "Use " + lrText(lr) + " (" + c.rule + ")", Importance: widget.HighImportance, OnTapped: func() {
 				f.use(lr)
 				f.d.Hide()
 			}})

@@ -35,7 +35,7 @@ func TestFindLearningRate(t *testing.T) {
 		}
 		var use *widget.Button
 		for _, o := range f.buttons.Objects {
-			if b, ok := o.(*widget.Button); ok && b.Text == "Use "+lrText(f.result.Suggestion) {
+			if b, ok := o.(*widget.Button); ok && b.Text == "Use "+lrText(f.result.Suggestion)+" (steepest)" {
 				use = b
 			}
 		}

@@ -62,6 +62,7 @@ func (s *sweepsTab) openDialog() {
 		return
 	}
 	sd := s.newDialog(base)
+	s.dialog = sd
 	present(s.win, sd.d)
 }
 

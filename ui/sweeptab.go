@@ -55,6 +55,7 @@ type sweepsTab struct {
 	throttle            *bridge.Throttle
 
 	// On the UI goroutine.
+	dialog    *sweepDialog // the last one opened
 	jobs      []sweep.Job
 	header    []string
 	rows      [][]string
@@ -253,6 +254,7 @@ func (s *sweepsTab) showQueue() {
 	if ended != s.endedJobs {
 		s.endedJobs = ended
 		s.ended() // a run has joined the store
+		s.refresh(q.ID())
 	}
 }
 
@@ -263,7 +265,9 @@ func (s *sweepsTab) newJobRow() fyne.CanvasObject {
 	state.Truncation = fyne.TextTruncateEllipsis
 	bar := widget.NewProgressBar()
 	cancel := &widget.Button{Icon: theme.CancelIcon(), Importance: widget.LowImportance}
-	return container.NewBorder(nil, nil, nil, cancel, container.NewGridWithColumns(2, name, container.NewStack(bar, state)))
+	// The name takes what the outcome (about "test 98.44%") leaves.
+	outcome := container.New(minSize{w: 120}, bar, state)
+	return container.NewBorder(nil, nil, nil, container.NewHBox(outcome, cancel), name)
 }
 
 func (s *sweepsTab) updateJobRow(i widget.ListItemID, o fyne.CanvasObject) {
@@ -272,10 +276,9 @@ func (s *sweepsTab) updateJobRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	j := s.jobs[i]
 	row := o.(*fyne.Container)
-	grid := row.Objects[0].(*fyne.Container)
-	cancel := row.Objects[1].(*widget.Button)
-	name := grid.Objects[0].(*widget.Label)
-	stack := grid.Objects[1].(*fyne.Container)
+	name := row.Objects[0].(*widget.Label)
+	right := row.Objects[1].(*fyne.Container)
+	stack, cancel := right.Objects[0].(*fyne.Container), right.Objects[1].(*widget.Button)
 	bar, state := stack.Objects[0].(*widget.ProgressBar), stack.Objects[1].(*widget.Label)
 	name.SetText(fmt.Sprintf("%d. %s", i+1, j.Name))
 	bar.Show()
@@ -283,8 +286,6 @@ func (s *sweepsTab) updateJobRow(i widget.ListItemID, o fyne.CanvasObject) {
 	switch j.State {
 	case sweep.Training:
 		bar.SetValue(j.Progress.Fraction())
-	case sweep.Pending, sweep.Preparing:
-		bar.SetValue(0)
 	default:
 		bar.Hide()
 		state.Show()
@@ -308,6 +309,10 @@ func (s *sweepsTab) updateJobRow(i widget.ListItemID, o fyne.CanvasObject) {
 // jobOutcome says how a sweep's run ended.
 func jobOutcome(j sweep.Job) string {
 	switch {
+	case j.State == sweep.Pending:
+		return "waiting"
+	case j.State == sweep.Preparing:
+		return "loading data…"
 	case j.State == sweep.Failed:
 		return "could not start: " + j.Err.Error()
 	case j.State == sweep.Cancelled:
@@ -331,6 +336,14 @@ func (s *sweepsTab) refresh(id string) {
 	if id == "" {
 		id = s.shownID
 	}
+	// A sweep still running is read against its plan, so that the runs
+	// to come have their place in the table and the chart.
+	var axes []sweep.Axis
+	s.mu.Lock()
+	if s.q != nil && s.q.ID() == id {
+		axes = s.q.Plan().Axes
+	}
+	s.mu.Unlock()
 	s.tasks.start(func() {
 		entries, err := s.store.List()
 		var ids []string
@@ -341,7 +354,11 @@ func (s *sweepsTab) refresh(id string) {
 				id = ids[0]
 			}
 			if id != "" {
-				if r, cerr := sweep.Collect(entries, id); cerr == nil {
+				collect := sweep.Collect
+				if axes != nil {
+					collect = func(e []runs.Entry, id string) (sweep.Result, error) { return sweep.CollectPlan(e, id, axes) }
+				}
+				if r, cerr := collect(entries, id); cerr == nil {
 					res = &r
 				} else {
 					err = cerr

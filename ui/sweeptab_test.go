@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -141,6 +142,9 @@ func TestSweepCancel(t *testing.T) {
 		ended:      func() {},
 	})
 	t.Cleanup(s.stop)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before s.stop, should the test fail with the run blocked
 	axis, err := sweep.Parse("lr=0.001,0.003,0.01")
 	if err != nil {
 		t.Fatal(err)
@@ -156,10 +160,11 @@ func TestSweepCancel(t *testing.T) {
 		s.showQueue()
 		row := s.newJobRow()
 		s.updateJobRow(1, row)
-		test.Tap(row.(*fyne.Container).Objects[1].(*widget.Button)) // run 2's cancel
+		right := row.(*fyne.Container).Objects[1].(*fyne.Container)
+		test.Tap(right.Objects[1].(*widget.Button)) // run 2's cancel
 		test.Tap(s.cancelAll)
 	})
-	close(release)
+	unblock()
 	s.mu.Lock()
 	q := s.q
 	s.mu.Unlock()

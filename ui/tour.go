@@ -181,6 +181,10 @@ func (w *Workbench) Tour(dir string) error {
 		return err
 	}
 
+	if err := w.tourSweep(dir); err != nil {
+		return err
+	}
+
 	// The smallest window the workbench supports, with a field in error.
 	bridge.DoAndWait(func() {
 		w.form.set(training.DefaultConfig())
@@ -276,6 +280,71 @@ func (w *Workbench) tourGallery(dir string) error {
 	}
 	time.Sleep(800 * time.Millisecond)
 	return w.capture(dir, "gallery-classify.png")
+}
+
+// tourSweep finds a learning rate, runs a sweep of learning rates and
+// optimizers from the Sweep dialog, shows its heat map, and overlays its
+// runs on the Runs tab.
+func (w *Workbench) tourSweep(dir string) error {
+	bridge.DoAndWait(func() {
+		w.form.set(training.DefaultConfig())
+		w.form.hooks.findLR()
+	})
+	if err := waitFor(time.Minute, func() bool { return w.lrFinder.result != nil }); err != nil {
+		return fmt.Errorf("the learning-rate finder: %w", err)
+	}
+	time.Sleep(800 * time.Millisecond)
+	if err := w.capture(dir, "lr-find.png"); err != nil {
+		return err
+	}
+	bridge.DoAndWait(func() {
+		w.lrFinder.d.Hide()
+		cfg := training.DefaultConfig()
+		cfg.Epochs = 2
+		w.form.set(cfg)
+		w.tabs.SelectIndex(4)
+		w.sweeps.openDialog()
+	})
+	time.Sleep(300 * time.Millisecond)
+	var sd *sweepDialog
+	bridge.DoAndWait(func() {
+		sd = w.sweeps.dialog
+		sd.rows[0].values.SetText("1e-4..1e-1 x4 log")
+		sd.rows[1].setting.SetSelected("optimizer")
+	})
+	time.Sleep(500 * time.Millisecond)
+	if err := w.capture(dir, "sweep-dialog.png"); err != nil {
+		return err
+	}
+	bridge.DoAndWait(func() { sd.queue.OnTapped() })
+	// Half way: the queue's progress.
+	if err := waitFor(5*time.Minute, func() bool { return w.sweeps.endedJobs >= 5 }); err != nil {
+		return fmt.Errorf("the sweep: %w", err)
+	}
+	if err := w.capture(dir, "sweep-queue.png"); err != nil {
+		return err
+	}
+	if err := waitFor(5*time.Minute, func() bool { return !w.sweeps.running() && w.sweeps.result != nil && w.sweeps.chart.current() != nil }); err != nil {
+		return fmt.Errorf("the sweep's results: %w", err)
+	}
+	time.Sleep(1000 * time.Millisecond)
+	if err := w.capture(dir, "sweeps.png"); err != nil {
+		return err
+	}
+	// The sweep's Adam runs overlaid on the Runs tab.
+	bridge.DoAndWait(func() {
+		w.tabs.SelectIndex(3)
+		w.runsTab.ticked = nil
+		w.runsTab.filter.SetText("optimizer=adam")
+	})
+	time.Sleep(1500 * time.Millisecond)
+	bridge.DoAndWait(func() {
+		for i := len(w.runsTab.shown) - 1; i >= 0; i-- {
+			w.runsTab.toggle(w.runsTab.shown[i].ID)
+		}
+	})
+	time.Sleep(1500 * time.Millisecond)
+	return w.capture(dir, "runs-sweep.png")
 }
 
 // waitFor polls cond on the UI goroutine until it holds.

@@ -36,12 +36,17 @@ func (r Result) Chart(theme plots.Theme) (*plot.Plot, error) {
 	case 1:
 		a := grouped[0]
 		o := plots.SweepLineOptions{Title: title, XLabel: Label(a.Setting), YLabel: metric, Theme: theme}
-		if x, ok := numbers(a.Values); ok {
-			o.X, o.LogX = x, a.Log
-		} else {
-			o.Labels = a.Values
-		}
-		for _, g := range r.Groups {
+		x, numeric := numbers(a.Values)
+		o.LogX = numeric && a.Log
+		for i, g := range r.Groups {
+			if len(g.Runs) == 0 {
+				continue // not run yet (a NaN would read as diverged)
+			}
+			if numeric {
+				o.X = append(o.X, x[i])
+			} else {
+				o.Labels = append(o.Labels, a.Values[i])
+			}
 			o.Mean = append(o.Mean, 100*g.Acc)
 			o.SD = append(o.SD, 100*g.AccSD)
 		}
@@ -76,6 +81,9 @@ func (r Result) Chart(theme plots.Theme) (*plot.Plot, error) {
 			o.Axes = append(o.Axes, ax)
 		}
 		for _, g := range r.Groups {
+			if len(g.Runs) == 0 {
+				continue // not run yet
+			}
 			row := make([]float64, len(grouped))
 			for k, v := range g.Values {
 				if numeric[k] {

@@ -70,6 +70,18 @@ func (r Result) Seeds() int {
 // values are positive and span two decades or more (one for learning
 // rates and weight decays) are drawn on a log scale.
 func Collect(entries []runs.Entry, id string) (Result, error) {
+	return collect(entries, id, nil)
+}
+
+// CollectPlan is Collect for a sweep whose plan is known, as while it
+// runs: the result has the plan's axes and a group for every combination,
+// those without finished runs empty (NaN figures), so that its table and
+// chart fill in as the runs end.
+func CollectPlan(entries []runs.Entry, id string, axes []Axis) (Result, error) {
+	return collect(entries, id, axes)
+}
+
+func collect(entries []runs.Entry, id string, axes []Axis) (Result, error) {
 	var members []runs.Entry
 	for _, e := range entries {
 		if e.Damaged == "" && e.Summary.Sweep != nil && e.Summary.Sweep.ID == id {
@@ -99,6 +111,22 @@ func Collect(entries []runs.Entry, id string) (Result, error) {
 	}
 	for k := range res.Axes {
 		orderValues(&res.Axes[k])
+	}
+	if axes != nil {
+		if len(axes) != len(res.Axes) {
+			return Result{}, fmt.Errorf("sweep %s varies %d settings, its plan %d", id, len(res.Axes), len(axes))
+		}
+		for k, a := range axes {
+			if a.Setting != res.Axes[k].Setting {
+				return Result{}, fmt.Errorf("sweep %s varies %s where its plan has %s", id, res.Axes[k].Setting, a.Setting)
+			}
+			for _, v := range res.Axes[k].Values {
+				if !slices.Contains(a.Values, v) {
+					return Result{}, fmt.Errorf("sweep %s has %s=%s, which its plan does not", id, a.Setting, v)
+				}
+			}
+			res.Axes[k] = Axis{Setting: a.Setting, Values: slices.Clone(a.Values), Log: a.Log}
+		}
 	}
 	grouped := res.Grouped()
 	index := map[string]int{}
@@ -172,7 +200,7 @@ func (g *Group) summarize() {
 	for _, r := range g.Runs {
 		s := r.Summary
 		g.Params = max(g.Params, s.Parameters)
-		if s.Status != runs.Done {
+		if s.Status != runs.Done && s.Status != runs.Running {
 			g.Trouble++
 		}
 		if s.TestAcc != nil && s.TestLoss != nil {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/neuralworkbench/workbench/plots"
 	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/training/dataset"
 	"github.com/neuralworkbench/workbench/training/nn"
@@ -359,6 +360,21 @@ func TestCollectAveragesSeeds(t *testing.T) {
 		"| sgd | 0.1 | 91.00 ± 1.41% | 0.2900 ± 0.0141 | 100 | 2.0 s | 2 |\n"
 	if !strings.HasPrefix(b.String(), want) {
 		t.Errorf("WriteMarkdown:\n%s\nwant it to start\n%s", b.String(), want)
+	}
+	// While a sweep runs, its plan's axes make every group, empty or not.
+	plan := mustParse(t, "optimizer=sgd,adam,rmsprop", "lr=0.01,0.1", "seed=1,2")
+	partial, err := CollectPlan(entries, "sw", plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(partial.Groups) != 6 || partial.Groups[5].N != 0 || !math.IsNaN(partial.Groups[5].Acc) || partial.Groups[3].N != 2 {
+		t.Errorf("CollectPlan groups: %+v", partial.Groups)
+	}
+	if _, err := partial.Chart(plots.LightTheme()); err != nil {
+		t.Errorf("the chart of a sweep half done: %v", err)
+	}
+	if _, err := CollectPlan(entries, "sw", mustParse(t, "optimizer=sgd", "lr=0.01,0.1", "seed=1,2")); err == nil {
+		t.Error("CollectPlan accepted a plan without the runs' adam")
 	}
 	if _, err := Collect(entries, "nope"); err == nil {
 		t.Error("Collect of an unknown sweep succeeded")
