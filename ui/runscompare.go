@@ -113,6 +113,9 @@ func (v *comparisonView) update(id widget.TableCellID, o fyne.CanvasObject) {
 	label, markBox := c.Objects[0].(*widget.Label), c.Objects[1].(*fyne.Container)
 	col := v.columns[id.Col]
 	text := v.data.Rows[id.Row][col]
+	if text == "" {
+		text = "—" // a metric the run has not got: a diverged run has no test accuracy
+	}
 	if id.Col == 0 { // the name, after the run's colour
 		th := plots.LightTheme()
 		if v.dark.Load() {
