@@ -16,7 +16,7 @@ import (
 // so fields pass these on.
 type keys struct {
 	// shortcuts run by name (fyne.Shortcut.ShortcutName): Ctrl+Enter
-	// trains, Ctrl+1…4 switch tabs.
+	// trains, Ctrl+1…5 switch tabs.
 	shortcuts map[string]func()
 	// escape closes the top dialog, or stops training.
 	escape func()
@@ -25,13 +25,13 @@ type keys struct {
 }
 
 // windowShortcuts are the window's shortcuts: Ctrl+Enter (main and keypad
-// Enter) and Ctrl+1 to Ctrl+4.
+// Enter) and Ctrl+1 to Ctrl+5, one per tab.
 func windowShortcuts(train func(), tab func(int)) map[fyne.Shortcut]func() {
 	m := map[fyne.Shortcut]func(){
 		&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}: train,
 		&desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: fyne.KeyModifierShortcutDefault}:  train,
 	}
-	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4} {
+	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5} {
 		m[&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}] = func() { tab(i) }
 	}
 	return m

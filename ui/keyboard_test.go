@@ -41,8 +41,8 @@ func TestKeyboardNavigation(t *testing.T) {
 		}
 
 		c.Focus(wb.form.lr)
-		for i, want := range []int{1, 2, 3, 0} {
-			key := []fyne.KeyName{fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key1}[i]
+		for i, want := range []int{1, 2, 3, 4, 0} {
+			key := []fyne.KeyName{fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key1}[i]
 			wb.form.lr.TypedShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault})
 			if wb.tabs.SelectedIndex() != want {
 				t.Errorf("Ctrl+%s in a field shows tab %d, want %d", key, wb.tabs.SelectedIndex(), want)

@@ -119,7 +119,7 @@ func newSweepsTab(d sweepDeps) *sweepsTab {
 	resultTop := container.NewBorder(nil, nil, nil, container.NewHBox(copyTable, saveChart), s.summary)
 	results := container.NewBorder(resultTop, nil, nil, nil, container.NewVSplit(s.chart, s.table))
 	split := container.NewHSplit(queuePane, results)
-	split.Offset = 0.34
+	split.Offset = 0.4
 	s.content = container.NewBorder(top, nil, nil, nil, split)
 	return s
 }
