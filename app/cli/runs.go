@@ -106,6 +106,10 @@ func runRuns(env Env, args []string) int {
 		if s.Note != "" {
 			fmt.Fprintf(w, "note      %s\n", escaped(s.Note))
 		}
+		if sw := s.Sweep; sw != nil {
+			fmt.Fprintf(w, "sweep     %s, over %s (workbench runs list --sweep %s)\n",
+				escaped(sw.ID), escaped(strings.Join(sw.Settings, ", ")), escaped(sw.ID))
+		}
 		if s.Warning != "" {
 			fmt.Fprintf(w, "warning   %s\n", escaped(s.Warning))
 		}

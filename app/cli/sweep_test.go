@@ -109,6 +109,9 @@ func TestSweepRunsAndTabulates(t *testing.T) {
 		if !strings.Contains(stdout, id) {
 			t.Errorf("run %s is not listed with its sweep", id)
 		}
+		if _, show, _ := run("runs", "show", id); !strings.Contains(show, "sweep     "+table.Sweep+", over optimizer, seed") {
+			t.Errorf("runs show %s does not name its sweep:\n%s", id, show)
+		}
 	}
 }
 
