@@ -95,12 +95,13 @@ func runSweep(env Env, args []string) int {
 	if err != nil {
 		return fail(env, "sweep", ExitUsage, "%v", err)
 	}
+	// The queue's goroutine prints too: all printing holds rep.mu.
 	rep.mu.Lock()
 	rep.q = q
-	rep.mu.Unlock()
 	if !f.json {
 		fmt.Fprintf(env.Stdout, "sweep %s: %d runs of %d epochs, kept in %s\n\n", q.ID(), len(points), base.Epochs, escaped(store.Dir))
 	}
+	rep.mu.Unlock()
 	q.Wait()
 	rep.changed(q.Jobs())
 
