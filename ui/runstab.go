@@ -375,13 +375,13 @@ func (r *runsTab) current() (runs.Entry, bool) {
 }
 
 // enableActions enables the actions the run ticked last allows: a
-// running run cannot be renamed or deleted, since it rewrites its record
-// as it goes.
+// running run cannot be deleted, since it writes its record as it goes
+// (it can be renamed: see runs.Store.SetName).
 func (r *runsTab) enableActions() {
 	e, ok := r.current()
 	readable := ok && e.Damaged == ""
 	finished := readable && e.Summary.Status != runs.Running
-	for b, on := range map[*widget.Button]bool{r.runAgain: readable, r.loadModel: readable, r.editRun: finished, r.showFiles: ok, r.deleteRun: ok && e.Summary.Status != runs.Running} {
+	for b, on := range map[*widget.Button]bool{r.runAgain: readable, r.loadModel: readable, r.editRun: readable, r.showFiles: ok, r.deleteRun: ok && e.Summary.Status != runs.Running} {
 		if on {
 			b.Enable()
 		} else {
@@ -389,7 +389,7 @@ func (r *runsTab) enableActions() {
 		}
 	}
 	if readable && !finished {
-		r.status.SetText("Run " + e.ID + " is still running: it can be renamed or deleted once it has ended.")
+		r.status.SetText("Run " + e.ID + " is still running: it can be deleted once it has ended.")
 	}
 }
 

@@ -2,7 +2,10 @@ package runs
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"unicode"
@@ -80,15 +83,14 @@ func checkText(what, text string, limit int, multiline bool) error {
 	return nil
 }
 
-// edit rewrites a run's summary.json with change applied, whole (to a
-// temporary name, then renamed), holding the folder's lock meanwhile so
-// that no run starts writing there at the same time. A running run is
-// refused: its writer rewrites summary.json from its own copy after every
-// epoch, which would undo the change. A run killed while running (listed
-// as interrupted) can be edited; its summary keeps saying "running", so
-// that it still reads as interrupted. Where folders are not locked (see
-// lock_other.go) a running run cannot be told apart and an edit of one
-// lasts until its next epoch.
+// edit changes a run's name or note. A finished (or killed) run's
+// summary.json is rewritten whole (to a temporary name, then renamed),
+// holding the folder's lock meanwhile so that no run starts writing there
+// at the same time; a killed run's summary keeps saying "running", so that
+// it still reads as interrupted. A running run's writer holds the lock and
+// rewrites summary.json from its own copy after every epoch, so the change
+// goes to edits.json beside it, written whole too, which ReadSummary reads
+// over the summary at once and the writer folds in at its next rewrite.
 func (s Store) edit(e Entry, change func(*Summary)) error {
 	if filepath.Dir(e.Dir) != filepath.Clean(s.Dir) || e.ID == "" {
 		return fmt.Errorf("%s is not a run of %s", e.Dir, s.Dir)
@@ -98,10 +100,19 @@ func (s Store) edit(e Entry, change func(*Summary)) error {
 	}
 	l, err := lockFolder(e.Dir)
 	if err != nil {
-		if locked(e.Dir) {
-			return fmt.Errorf("run %s is still running: it rewrites its summary after every epoch, which would undo the change; edit it once it has ended", e.ID)
+		if !locked(e.Dir) {
+			return fmt.Errorf("run %s: %w", e.ID, err)
 		}
-		return fmt.Errorf("run %s: %w", e.ID, err)
+		sum, err := ReadSummary(e.Dir)
+		if err != nil {
+			return fmt.Errorf("run %s: %w", e.ID, err)
+		}
+		change(&sum)
+		js, err := json.Marshal(edits{Name: &sum.Name, Note: &sum.Note})
+		if err != nil {
+			return err
+		}
+		return training.WriteFileAtomic(filepath.Join(e.Dir, EditsFile), js)
 	}
 	defer l.release()
 	// Read as written, not through ReadSummary, which may report a
@@ -116,10 +127,56 @@ func (s Store) edit(e Entry, change func(*Summary)) error {
 	if err := json.Unmarshal(b, &sum); err != nil {
 		return fmt.Errorf("run %s: %s: %w", e.ID, SummaryFile, err)
 	}
+	if ed, ok := readEdits(e.Dir); ok { // left by a run killed before its end
+		ed.apply(&sum)
+	}
 	change(&sum)
 	js, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return err
 	}
-	return training.WriteFileAtomic(path, append(js, '\n'))
+	if err := training.WriteFileAtomic(path, append(js, '\n')); err != nil {
+		return err
+	}
+	return removeEdits(e.Dir)
+}
+
+// edits are a name and note given while a run was writing its record.
+type edits struct {
+	Name *string `json:"name,omitempty"`
+	Note *string `json:"note,omitempty"`
+}
+
+// maxEdits bounds edits.json: a name and a note at their longest, in
+// UTF-8 and JSON-escaped, fit.
+const maxEdits = 1 << 16
+
+// readEdits reads a folder's edits.json; false when there is none or it
+// is not one (an edit lost is better than a record that cannot be read).
+func readEdits(dir string) (edits, bool) {
+	var ed edits
+	b, err := regular.ReadFile(filepath.Join(dir, EditsFile), maxEdits)
+	if err != nil || json.Unmarshal(b, &ed) != nil {
+		return edits{}, false
+	}
+	return ed, true
+}
+
+// apply puts the edits into a summary, those that are valid.
+func (ed edits) apply(s *Summary) {
+	if ed.Name != nil && CheckName(*ed.Name) == nil {
+		s.Name = *ed.Name
+	}
+	if ed.Note != nil && CheckNote(*ed.Note) == nil {
+		s.Note = *ed.Note
+	}
+}
+
+// removeEdits removes a folder's edits.json, if any.
+func removeEdits(dir string) error {
+	err := os.Remove(filepath.Join(dir, EditsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }

@@ -104,8 +104,9 @@ func TestSetNameRefuses(t *testing.T) {
 	}
 }
 
-// A running run rewrites its summary every epoch: an edit is refused,
-// saying why, and the summary is left alone. Once it has ended, it works.
+// A running run rewrites its summary every epoch: an edit goes beside it,
+// reads at once, and survives the run being killed; editing the killed
+// run later folds it into summary.json.
 func TestSetNameOfARunningRun(t *testing.T) {
 	store := Store{Dir: t.TempDir()}
 	e := fakeRun(t, store, "20261202-035600-3fa2c1", "running")
@@ -114,25 +115,66 @@ func TestSetNameOfARunningRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(filepath.Join(e.Dir, SummaryFile))
-	err = store.SetName(e, "renamed")
-	if err == nil || !strings.Contains(err.Error(), "run 20261202-035600-3fa2c1 is still running") || !strings.Contains(err.Error(), "once it has ended") {
-		t.Errorf("SetName of a running run = %v, want it refused, saying why", err)
+	if err := store.SetName(e, "renamed"); err != nil {
+		t.Fatalf("SetName of a running run: %v", err)
+	}
+	if err := store.SetNote(e, "still going"); err != nil {
+		t.Fatalf("SetNote of a running run: %v", err)
 	}
 	if after, _ := os.ReadFile(filepath.Join(e.Dir, SummaryFile)); string(after) != string(before) {
-		t.Error("a refused edit changed summary.json")
+		t.Error("an edit of a running run wrote summary.json, which its writer owns")
+	}
+	got, _ := store.Find(e.ID)
+	if got.Summary.Name != "renamed" || got.Summary.Note != "still going" || got.Summary.Status != Running {
+		t.Errorf("a running run after the edits: %q, %q, %s", got.Summary.Name, got.Summary.Note, got.Summary.Status)
 	}
 	l.release()
 
-	// Now it reads as interrupted (killed); renaming it keeps its status
-	// "running" in the file, so that it still reads as interrupted.
-	if err := store.SetName(e, "renamed"); err != nil {
+	// Killed: it reads as interrupted, with its edits; editing it again
+	// writes them into summary.json, keeping "running" in the file.
+	got, _ = store.Find(e.ID)
+	if got.Summary.Name != "renamed" || got.Summary.Status != Interrupted {
+		t.Errorf("the killed run: name %q, status %s; want renamed, interrupted", got.Summary.Name, got.Summary.Status)
+	}
+	if err := store.SetName(got, "renamed again"); err != nil {
 		t.Fatalf("SetName of an interrupted run: %v", err)
 	}
-	got, _ := store.Find(e.ID)
-	if got.Summary.Name != "renamed" || got.Summary.Status != Interrupted {
-		t.Errorf("after renaming an interrupted run: name %q, status %s; want renamed, interrupted", got.Summary.Name, got.Summary.Status)
+	got, _ = store.Find(e.ID)
+	if got.Summary.Name != "renamed again" || got.Summary.Note != "still going" || got.Summary.Status != Interrupted {
+		t.Errorf("after renaming the interrupted run: %q, %q, %s", got.Summary.Name, got.Summary.Note, got.Summary.Status)
 	}
-	if b, _ := os.ReadFile(filepath.Join(e.Dir, SummaryFile)); !strings.Contains(string(b), `"status": "running"`) {
-		t.Errorf("summary.json lost its status: %s", b)
+	b, _ := os.ReadFile(filepath.Join(e.Dir, SummaryFile))
+	if !strings.Contains(string(b), `"status": "running"`) || !strings.Contains(string(b), `"note": "still going"`) {
+		t.Errorf("summary.json: %s", b)
+	}
+	if _, err := os.Stat(filepath.Join(e.Dir, EditsFile)); err == nil {
+		t.Error("edits.json is left once folded into the summary")
+	}
+	// A damaged edits.json is ignored, not a damaged run.
+	os.WriteFile(filepath.Join(e.Dir, EditsFile), []byte("{nonsense"), 0o644)
+	if got, err := store.Find(e.ID); err != nil || got.Damaged != "" || got.Summary.Name != "renamed again" {
+		t.Errorf("with a damaged edits.json: %v %q %q", err, got.Damaged, got.Summary.Name)
+	}
+}
+
+// TestRenameWhileTraining renames a real run between its epochs: the
+// writer folds the name in and the finished record keeps it.
+func TestRenameWhileTraining(t *testing.T) {
+	cfg, data := smallData(t)
+	store := Store{Dir: t.TempDir()}
+	dir := filepath.Join(store.Dir, "20261202-035600-3fa2c1")
+	record(t, dir, cfg, data, func(epoch int) {
+		if epoch == 1 {
+			if err := store.SetName(Entry{ID: filepath.Base(dir), Dir: dir}, "renamed while training"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	b, _ := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if !strings.Contains(string(b), `"name": "renamed while training"`) || !strings.Contains(string(b), `"status": "done"`) {
+		t.Errorf("the finished summary: %s", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, EditsFile)); err == nil {
+		t.Error("edits.json is left after the run")
 	}
 }

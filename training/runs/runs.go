@@ -45,6 +45,10 @@ import (
 const (
 	MetricsFile = "metrics.csv"
 	SummaryFile = "summary.json"
+	// EditsFile holds a name or note given while the run was writing
+	// its record (see Store.SetName); the writer folds it into the
+	// summary at its next rewrite and removes it when the run ends.
+	EditsFile = "edits.json"
 	lockFile    = ".lock"
 )
 
@@ -113,7 +117,7 @@ type Writer struct {
 }
 
 // the record's files, removed when a new run starts in a folder
-var recordFiles = []string{training.WeightsFile, training.InitFile, training.ConfigFile, MetricsFile, SummaryFile}
+var recordFiles = []string{training.WeightsFile, training.InitFile, training.ConfigFile, MetricsFile, SummaryFile, EditsFile}
 
 // Create starts a record in dir (created if needed) for a run of cfg on
 // data: it takes the folder's lock, removes a previous run's files and
@@ -329,7 +333,10 @@ func (w *Writer) Finish(last training.Event) error {
 			return err
 		}
 	}
-	return w.writeSummary()
+	if err := w.writeSummary(); err != nil {
+		return err
+	}
+	return removeEdits(w.dir) // folded into the summary for good
 }
 
 // StatusOf is the status of a run that ended with the event last: done,
@@ -407,6 +414,9 @@ func (w *Writer) Close() {
 }
 
 func (w *Writer) writeSummary() error {
+	if ed, ok := readEdits(w.dir); ok {
+		ed.apply(&w.summary)
+	}
 	js, err := json.MarshalIndent(w.summary, "", "  ")
 	if err != nil {
 		return err
@@ -424,6 +434,9 @@ func ReadSummary(dir string) (Summary, error) {
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("%s: %w", filepath.Join(dir, SummaryFile), err)
+	}
+	if ed, ok := readEdits(dir); ok {
+		ed.apply(&s)
 	}
 	if s.Status == Running && !locked(dir) {
 		s.Status = Interrupted
