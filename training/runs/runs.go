@@ -14,7 +14,9 @@
 //     finished epoch and the initial ones, and summary.json, replaced
 //     whole (written to a temporary name, then renamed) after every epoch;
 //   - at the end, the final model and summary: status done, stopped,
-//     diverged or failed.
+//     diverged or failed;
+//   - edits.json, only while a run renamed as it trains waits for its
+//     writer to fold the new name or note into the summary.
 //
 // A run holds a lock on its folder while it writes (a second run into the
 // same folder is refused); a summary that still says "running" when no
@@ -49,7 +51,7 @@ const (
 	// its record (see Store.SetName); the writer folds it into the
 	// summary at its next rewrite and removes it when the run ends.
 	EditsFile = "edits.json"
-	lockFile    = ".lock"
+	lockFile  = ".lock"
 )
 
 // Status is where a run stands.
