@@ -44,6 +44,15 @@ func present(win fyne.Window, d dialog.Dialog) {
 	d.Show()
 }
 
+// forgetDialogs drops win's dialogs from the list present keeps; call it
+// when win closes, as dialogs left open would keep the window and all it
+// shows in memory.
+func forgetDialogs(win fyne.Window) {
+	dialogsMu.Lock()
+	defer dialogsMu.Unlock()
+	delete(open, win)
+}
+
 // dismissTop closes the dialog on top of win, as its Cancel or Close
 // button would, and reports whether there was one.
 func dismissTop(win fyne.Window) bool {

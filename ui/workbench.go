@@ -372,6 +372,7 @@ func (w *Workbench) settle() {
 func (w *Workbench) Close() {
 	w.runs.close()
 	w.loads.close()
+	forgetDialogs(w.win)
 	w.runner.stop()
 	w.sweeps.stop()
 	w.lrFinder.stop()
