@@ -193,9 +193,10 @@ func (s *sweepsTab) start(plan sweep.Plan) error {
 // on a task goroutine.
 func (s *sweepsTab) follow(q *sweep.Queue) {
 	<-q.Done()
-	s.throttle.Request()
-	s.throttle.Wait()
+	// Not through the throttle: the window may be closing, and a stopped
+	// throttle serves no request (Wait would never return).
 	bridge.Do(func() {
+		s.showQueue()
 		s.cancelAll.Disable()
 		s.ended()
 		s.refresh(q.ID())
