@@ -148,6 +148,9 @@ func Parse(text string) (Schedule, error) {
 			if s.MaxLR, err = number(name, "MAXLR", args[0]); err != nil {
 				return Schedule{}, err
 			}
+			if s.MaxLR <= 0 { // check takes 0 for the base rate; written, it is a mistake
+				return Schedule{}, fmt.Errorf("onecycle: MAXLR must be > 0 and ≤ %d (got %g)", maxLR, s.MaxLR)
+			}
 		}
 	default:
 		return Schedule{}, unknown(fields[0])

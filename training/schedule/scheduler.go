@@ -51,7 +51,8 @@ type Scheduler struct {
 	epochLR []float64
 	ended   int // epochs ended (EpochEnd calls)
 	// best and bad are plateau's best validation loss and the number of
-	// epochs since it (num_bad_epochs).
+	// epochs without improvement since it or the last reduction
+	// (num_bad_epochs).
 	best float64
 	bad  int
 	// changes are the live changes, in step order.
@@ -71,8 +72,11 @@ func (s Schedule) Start(baseLR float64, stepsPerEpoch, epochs int) (*Scheduler, 
 	if err := s.Validate(baseLR, epochs); err != nil {
 		return nil, err
 	}
-	if stepsPerEpoch < 1 || stepsPerEpoch > math.MaxInt32 || epochs > math.MaxInt32 {
-		return nil, fmt.Errorf("a schedule needs at least 1 step per epoch (got %d steps, %d epochs)", stepsPerEpoch, epochs)
+	if stepsPerEpoch < 1 {
+		return nil, fmt.Errorf("a schedule needs at least 1 step per epoch (got %d)", stepsPerEpoch)
+	}
+	if stepsPerEpoch > math.MaxInt32/epochs {
+		return nil, fmt.Errorf("a run of %d epochs of %d steps is too long to schedule (at most %d steps)", epochs, stepsPerEpoch, math.MaxInt32)
 	}
 	if s.Kind == "" {
 		s.Kind = Constant
@@ -212,7 +216,7 @@ func (r *Scheduler) SetLR(step int, lr float64) error {
 	}
 	c := change{step: step, lr: lr, at: r.own(step)}
 	if peak := lr * (r.peakFrom(step) / c.at); peak > maxLR {
-		return fmt.Errorf("learning rate %g at step %d would take the rest of the schedule to %g (allowed: ≤ %d)", lr, step, peak, maxLR)
+		return fmt.Errorf("learning rate %g at step %d would take the rest of the schedule to %.3g (allowed: ≤ %d)", lr, step, peak, maxLR)
 	}
 	if n > 0 && r.changes[n-1].step == step {
 		r.changes[n-1] = c
