@@ -69,7 +69,8 @@ type Schedule struct {
 	// none. The rate rises per batch.
 	Warmup int
 	// MaxLR is onecycle's peak, at least the base rate; 0 for the base
-	// rate.
+	// rate. As OneCycleLR ignores the optimizer's rate, the run starts at
+	// MaxLR/25 and ends at MaxLR/25/1e4 whatever the base rate.
 	MaxLR float64
 	// Patience is plateau's P: the epochs without improvement it waits
 	// before reducing, ≥ 0.

@@ -149,6 +149,11 @@ func (r *Scheduler) LR(step int) float64 {
 // 0.85 at the peak and back to 0.95, as OneCycleLR's cycle_momentum does
 // (SGD's momentum, or Adam's β₁). The other schedules leave momentum
 // alone.
+//
+// It is for the optimizers whose momentum is a setting (momentum and
+// nesterov, and Adam's β₁ where the optimizer lets it change). PyTorch
+// would also give plain SGD and RMSprop a momentum of 0.95, turning them
+// into other optimizers, and refuses Adagrad.
 func (r *Scheduler) Momentum(step int) (float64, bool) {
 	if r.s.Kind != OneCycle {
 		return 0, false
@@ -197,11 +202,13 @@ func (r *Scheduler) EpochEnd(valLoss float64) (reduced bool) {
 // the schedule is scaled by the same factor (lr over the schedule's rate at
 // step), so that its shape is kept. Changes come in step order; a second
 // change at the same step replaces the first. A change must leave every
-// later rate ≤ 100, the optimizers' limit.
+// later rate ≤ 100, the optimizers' limit. Make a change just before the
+// step it applies to (after the previous epoch's EpochEnd), as a replay of
+// the recorded change will, so that the two give the same rates.
 //
 // For step and plateau this is what PyTorch does when param_group["lr"]
 // is set mid-run (their step() multiplies the rate in force), and for
-// cosine when MIN is 0; with MIN > 0 PyTorch would scale only the part
+// cosine when MIN is 0 (the tests check these against PyTorch); with MIN > 0 PyTorch would scale only the part
 // above MIN, and OneCycleLR would overwrite the change at its next step.
 func (r *Scheduler) SetLR(step int, lr float64) error {
 	if !(lr > 0 && lr <= maxLR) {
