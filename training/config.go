@@ -18,6 +18,7 @@ import (
 	"github.com/neuralworkbench/workbench/training/imageproc"
 	"github.com/neuralworkbench/workbench/training/nn"
 	"github.com/neuralworkbench/workbench/training/optim"
+	"github.com/neuralworkbench/workbench/training/schedule"
 )
 
 // Config is everything that defines an experiment. Its JSON form uses the
@@ -30,10 +31,13 @@ type Config struct {
 	Classes []string
 	// Hidden lists the hidden layers, input side first; empty is softmax
 	// regression.
-	Hidden      []nn.Layer
-	Loss        nn.Loss
-	Optimizer   optim.Kind
-	LR          float64
+	Hidden    []nn.Layer
+	Loss      nn.Loss
+	Optimizer optim.Kind
+	LR        float64
+	// Schedule changes the learning rate as the run goes (the zero value
+	// is constant: LR throughout).
+	Schedule    schedule.Schedule
 	Momentum    float64
 	Batch       int
 	Epochs      int
@@ -128,6 +132,12 @@ func (c Config) Validate() error {
 	if err := c.Augment.Validate(); err != nil {
 		return fmt.Errorf("augmentation: %w", err)
 	}
+	if err := c.Schedule.Validate(c.LR, c.Epochs); err != nil {
+		return fmt.Errorf("learning-rate schedule %w", err)
+	}
+	if c.Schedule.Kind == schedule.Plateau && c.ValSplit == 0 {
+		return errors.New("learning-rate schedule plateau watches the validation loss: it needs a validation split above 0")
+	}
 	return nil
 }
 
@@ -160,6 +170,7 @@ type configJSON struct {
 	Loss        string  `json:"loss"`
 	Optimizer   string  `json:"optimizer"`
 	LR          float64 `json:"lr"`
+	Schedule    string  `json:"schedule,omitempty"`
 	Momentum    float64 `json:"momentum"`
 	Batch       int     `json:"batch"`
 	Epochs      int     `json:"epochs"`
@@ -184,10 +195,19 @@ func (c Config) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(configJSON{
 		Dataset: c.Dataset, Classes: classes, Hidden: widths, Activation: acts,
-		Loss: string(c.Loss), Optimizer: string(c.Optimizer), LR: c.LR, Momentum: c.Momentum,
+		Loss: string(c.Loss), Optimizer: string(c.Optimizer), LR: c.LR, Schedule: scheduleText(c.Schedule), Momentum: c.Momentum,
 		Batch: c.Batch, Epochs: c.Epochs, WeightDecay: c.WeightDecay, Augment: c.Augment.String(),
 		ValSplit: c.ValSplit, Seed: c.Seed, Limit: c.Limit,
 	})
+}
+
+// scheduleText is a schedule as config files write it: "" (no key) for
+// constant, so that the configs of runs without one stay as they were.
+func scheduleText(s schedule.Schedule) string {
+	if s.Kind == "" || s.Kind == schedule.Constant {
+		return ""
+	}
+	return s.String()
 }
 
 // configFile is what a config file may hold: every key optional, lists as
@@ -200,6 +220,7 @@ type configFile struct {
 	Loss        *string         `json:"loss"`
 	Optimizer   *string         `json:"optimizer"`
 	LR          *float64        `json:"lr"`
+	Schedule    *string         `json:"schedule"`
 	Momentum    *float64        `json:"momentum"`
 	Batch       *int            `json:"batch"`
 	Epochs      *int            `json:"epochs"`
@@ -234,6 +255,13 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 	}
 	if f.Optimizer != nil {
 		c.Optimizer = optim.Kind(*f.Optimizer)
+	}
+	if f.Schedule != nil {
+		sch, err := schedule.Parse(*f.Schedule) // its errors name the schedule
+		if err != nil {
+			return err
+		}
+		c.Schedule = sch
 	}
 	if f.Augment != nil {
 		aug, err := imageproc.ParseAugment(*f.Augment) // its errors name the augmentation

@@ -42,6 +42,8 @@ type BatchEvent struct {
 	Progress
 	// Loss and Accuracy are the batch's, before the step's update.
 	Loss, Accuracy float64
+	// LR is the learning rate the step's update used.
+	LR float64
 }
 
 // EpochEvent reports the end of an epoch.
@@ -66,6 +68,9 @@ type EpochSummary struct {
 	Duration time.Duration
 	// SamplesPerSec is the epoch's training throughput.
 	SamplesPerSec float64
+	// LR is the learning rate of the epoch's last update (see BatchEvent
+	// for every step's).
+	LR float64
 }
 
 // DoneEvent ends a run that finished or was stopped.

@@ -10,6 +10,7 @@ import (
 	"github.com/neuralworkbench/workbench/training/nn"
 	"github.com/neuralworkbench/workbench/training/openblas"
 	"github.com/neuralworkbench/workbench/training/optim"
+	"github.com/neuralworkbench/workbench/training/schedule"
 )
 
 // Run is a training run in progress. Its consumer must read Events until
@@ -34,6 +35,7 @@ type Run struct {
 	init  *nn.Model // the weights before the first step
 	train *nn.Net
 	opt   *optim.Optimizer
+	sched *schedule.Scheduler // the learning rate in force at each step
 	guard *guard
 	// checkpoints: epoch events carry a copy of the weights (Checkpoints)
 	checkpoints bool
@@ -75,12 +77,17 @@ func Start(ctx context.Context, cfg Config, data *Data, opts ...Option) (*Run, e
 	if err != nil {
 		return nil, err
 	}
+	batches := (data.Train.Len() + cfg.Batch - 1) / cfg.Batch
+	sched, err := cfg.Schedule.Start(cfg.LR, batches, cfg.Epochs)
+	if err != nil {
+		return nil, fmt.Errorf("learning-rate schedule %w", err)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Run{
 		events: make(chan Event, eventBuffer),
 		done:   make(chan struct{}),
 		cancel: cancel,
-		cfg:    cfg, data: data, model: model, init: model.Clone(), train: train, opt: opt,
+		cfg:    cfg, data: data, model: model, init: model.Clone(), train: train, opt: opt, sched: sched,
 		guard: newGuard(cfg.Loss, len(data.Classes), model),
 	}
 	for _, o := range opts {
@@ -240,9 +247,10 @@ func (r *Run) loop(ctx context.Context) {
 		r.finish(&ErrorEvent{Progress: prog, Err: err, History: r.history, Model: r.snapshot()})
 	}
 	params := r.params() // the live weights, updated in place
+	lr := cfg.LR         // the rate the optimizer has
 	diverged := func(d *DivergedError) {
 		r.guard.restore(params)
-		d.LearningRate = cfg.LR
+		d.LearningRate = lr
 		fail(d)
 	}
 	for {
@@ -284,6 +292,13 @@ func (r *Run) loop(ctx context.Context) {
 			return
 		}
 		correct := countCorrect(net.Logits(), b.labels[:b.n], classes)
+		if want := r.sched.LR(prog.Step - 1); want != lr {
+			if err := r.opt.SetLearningRate(want); err != nil {
+				fail(err)
+				return
+			}
+			lr = want
+		}
 		if err := r.opt.Step(params, net.Grads(), nil); err != nil {
 			fail(err)
 			return
@@ -302,7 +317,7 @@ func (r *Run) loop(ctx context.Context) {
 		prog.Elapsed = clk.elapsed()
 		prog.SamplesPerSec = float64(prog.Samples) / clk.stepTime.Seconds()
 		prog.ETA = time.Duration(float64(prog.Elapsed) / float64(prog.Step) * float64(prog.Steps-prog.Step))
-		r.send(ctx, &BatchEvent{Progress: prog, Loss: loss, Accuracy: float64(correct) / float64(n)})
+		r.send(ctx, &BatchEvent{Progress: prog, Loss: loss, Accuracy: float64(correct) / float64(n), LR: lr})
 
 		if prog.Batch == batches {
 			val, err := eval.evaluate(data.Val)
@@ -317,7 +332,9 @@ func (r *Run) loop(ctx context.Context) {
 				Val:           val,
 				Duration:      now().Sub(epochStart),
 				SamplesPerSec: float64(epochSamples) / epochStep.Seconds(),
+				LR:            lr,
 			}
+			r.sched.EpochEnd(val.Loss) // plateau's reduction applies from the next batch
 			r.history = append(r.history, s)
 			r.guard.epochEnded(s.Epoch, s.TrainLoss)
 			prog.Elapsed = clk.elapsed()

@@ -17,6 +17,7 @@ import (
 	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/training/nn"
 	"github.com/neuralworkbench/workbench/training/optim"
+	"github.com/neuralworkbench/workbench/training/schedule"
 )
 
 // check validates one setting the way the engine will: it applies set to
@@ -63,6 +64,7 @@ type experimentForm struct {
 	batch       *field
 	epochs      *field
 	weightDecay *field
+	schedule    *field
 
 	flip, rotateOn, shiftOn, penOn, noiseOn *widget.Check
 	rotate, shift, pen, noise               *field
@@ -126,6 +128,12 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 	f.batch = numberField(k, "64", true, func(c *training.Config, v float64) { c.Batch = int(v) }, edit)
 	f.epochs = numberField(k, "5", true, func(c *training.Config, v float64) { c.Epochs = int(v) }, edit)
 	f.weightDecay = numberField(k, "0", false, func(c *training.Config, v float64) { c.WeightDecay = v }, edit)
+	// The schedule's own rules here; those that need the learning rate and
+	// the epochs are the whole config's (Validate), shown beside Train.
+	f.schedule = newField(k, "constant", func(text string) error {
+		_, err := schedule.Parse(text)
+		return err
+	}, edit)
 
 	f.flip = widget.NewCheck("Horizontal flip (off for digits)", func(bool) { edit() })
 	f.rotateOn = widget.NewCheck("Rotate ± degrees", func(bool) { f.updateAugment(); edit() })
@@ -168,6 +176,8 @@ func (f *experimentForm) build() fyne.CanvasObject {
 		formRow{label: "Batch size", widget: f.batch, field: f.batch},
 		formRow{label: "Epochs", widget: f.epochs, field: f.epochs},
 		formRow{label: "Weight decay", widget: f.weightDecay, hint: "L2; decoupled for adamw", field: f.weightDecay},
+		formRow{label: "LR schedule", widget: f.schedule, field: f.schedule,
+			hint: "constant, step:N:GAMMA, cosine[:MIN][,warmup=K], onecycle[:MAXLR] or plateau:P:GAMMA; N, K, P in epochs"},
 	)
 	aug := container.NewVBox(
 		f.flip,
@@ -360,6 +370,11 @@ func (f *experimentForm) set(cfg training.Config) {
 	f.batch.SetText(strconv.Itoa(cfg.Batch))
 	f.epochs.SetText(strconv.Itoa(cfg.Epochs))
 	f.weightDecay.SetText(formatFloat(cfg.WeightDecay))
+	sch := cfg.Schedule
+	if sch.Kind == "" {
+		sch.Kind = schedule.Constant
+	}
+	f.schedule.SetText(sch.String())
 	a := cfg.Augment
 	f.flip.SetChecked(a.Flip)
 	f.rotateOn.SetChecked(a.Rotate > 0)
@@ -443,6 +458,11 @@ func (f *experimentForm) config() (training.Config, error) {
 	if err := whole("epochs", f.epochs, &cfg.Epochs); err != nil {
 		return cfg, err
 	}
+	sch, err := schedule.Parse(f.schedule.Text)
+	if err != nil {
+		return cfg, fmt.Errorf("learning-rate schedule: %w", err)
+	}
+	cfg.Schedule = sch
 	if err := num("weight decay", f.weightDecay, &cfg.WeightDecay); err != nil {
 		return cfg, err
 	}

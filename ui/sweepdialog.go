@@ -24,6 +24,7 @@ var sweepExamples = map[string]string{
 	"loss":         "ce,mse",
 	"optimizer":    "sgd,momentum,adam",
 	"lr":           "1e-4..1e-1 x4 log",
+	"schedule":     "constant;step:2:0.5;cosine;onecycle:0.01",
 	"momentum":     "0.5,0.9,0.99",
 	"weight-decay": "0,1e-4,1e-3",
 	"batch":        "16..256 x5 log",
@@ -91,7 +92,7 @@ func (s *sweepsTab) newDialog(base training.Config) *sweepDialog {
 	sd.count = widget.NewLabel("")
 	sd.count.Wrapping = fyne.TextWrapWord
 	help := widget.NewLabel("Values: a list (1e-3,1e-2), or a range with a count, lin (the default) or log (1e-4..1e-1 x4 log). " +
-		"Settings that are lists themselves (hidden, activation, augment, classes) separate their values with “;”. " +
+		"Settings that are lists themselves (hidden, activation, augment, classes, schedule) separate their values with “;”. " +
 		"Every run takes the rest of its settings from the form.")
 	help.Wrapping = fyne.TextWrapWord
 	sd.queue = &widget.Button{Text: "Queue", Icon: theme.MediaPlayIcon(), Importance: widget.HighImportance}

@@ -23,12 +23,14 @@ import (
 	"github.com/neuralworkbench/workbench/training/nn"
 	"github.com/neuralworkbench/workbench/training/openblas"
 	"github.com/neuralworkbench/workbench/training/optim"
+	"github.com/neuralworkbench/workbench/training/schedule"
 )
 
 // trainFlags are the train command's flags, as strings where the form is
 // the command line's own (lists), so that errors can name the field.
 type trainFlags struct {
 	dataset, classes, hidden, activation, loss, optimizer, augment string
+	schedule                                                       string
 	lr, momentum, weightDecay, valSplit                            float64
 	batch, epochs, limit                                           int
 	seed                                                           uint64
@@ -47,6 +49,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.loss, "loss", string(d.Loss), "loss: ce (cross-entropy) or mse (squared error on the softmax)")
 	fs.StringVar(&f.optimizer, "optimizer", string(d.Optimizer), "optimizer: "+optimizerNames())
 	fs.Float64Var(&f.lr, "lr", d.LR, "learning rate")
+	fs.StringVar(&f.schedule, "schedule", "constant", "learning-rate schedule: "+schedule.Grammar+" (N, K and P in epochs)")
 	fs.Float64Var(&f.momentum, "momentum", d.Momentum, "momentum for the momentum and nesterov optimizers")
 	fs.IntVar(&f.batch, "batch", d.Batch, "batch size")
 	fs.IntVar(&f.epochs, "epochs", d.Epochs, "epochs")
@@ -239,6 +242,13 @@ func trainConfig(fs *flag.FlagSet, f trainFlags) (training.Config, error) {
 		}
 		cfg.Optimizer = k
 	}
+	if given["schedule"] {
+		sch, err := schedule.Parse(f.schedule) // its errors name the schedule
+		if err != nil {
+			return cfg, fmt.Errorf("--schedule: %w", err)
+		}
+		cfg.Schedule = sch
+	}
 	if given["augment"] {
 		a, err := imageproc.ParseAugment(f.augment) // its errors name the augmentation
 		if err != nil {
@@ -288,8 +298,12 @@ func (r *reporter) start() {
 		_, acts = training.LayerStrings(spec.Hidden)
 	}
 	w := r.env.Stdout
-	fmt.Fprintf(w, "network   %s (%s), %d parameters, %s loss, %s lr %g, batch %d\n",
-		spec, acts, spec.ParamCount(), r.cfg.Loss, r.cfg.Optimizer, r.cfg.LR, r.cfg.Batch)
+	lr := strconv.FormatFloat(r.cfg.LR, 'g', -1, 64)
+	if k := r.cfg.Schedule.Kind; k != "" && k != schedule.Constant {
+		lr += " (" + r.cfg.Schedule.String() + ")"
+	}
+	fmt.Fprintf(w, "network   %s (%s), %d parameters, %s loss, %s lr %s, batch %d\n",
+		spec, acts, spec.ParamCount(), r.cfg.Loss, r.cfg.Optimizer, lr, r.cfg.Batch)
 	fmt.Fprintf(w, "data      %s, classes %s: %d train, %d validation, %d test images\n",
 		escaped(r.data.Source), escaped(strings.Join(r.data.Classes, ",")), r.data.Train.Len(), r.data.Val.Len(), r.data.Test.Len())
 	fmt.Fprintf(w, "compute   %s\n\n", openblas.Load())
@@ -342,6 +356,7 @@ func (r *reporter) epoch(e *training.EpochEvent) {
 			"train_loss": s.TrainLoss, "train_acc": s.TrainAcc,
 			"val_loss": orNull(s.Val.Loss, s.Val.N), "val_acc": orNull(s.Val.Accuracy, s.Val.N),
 			"samples_per_s": math.Round(s.SamplesPerSec), "elapsed_s": seconds(e.Elapsed),
+			"lr": s.LR,
 		})
 		return
 	}

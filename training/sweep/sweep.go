@@ -10,7 +10,7 @@
 //	lr=1e-4,1e-3,1e-2            a list
 //	lr=1e-4..1e-1 x7 log         7 values from 1e-4 to 1e-1, evenly spaced in log scale
 //	epochs=2..10 x5              5 values, evenly spaced (lin is the default)
-//	hidden=none;64;128,64        list settings (hidden, activation, augment, classes) separate values with ";"
+//	hidden=none;64;128,64        list settings (hidden, activation, augment, classes, schedule) separate values with ";"
 //
 // Range values are rounded to three significant figures (integers for
 // integer settings), so that the value a run used is the value shown.
@@ -28,6 +28,7 @@ import (
 	"github.com/neuralworkbench/workbench/training/imageproc"
 	"github.com/neuralworkbench/workbench/training/nn"
 	"github.com/neuralworkbench/workbench/training/optim"
+	"github.com/neuralworkbench/workbench/training/schedule"
 )
 
 // Limits of a sweep.
@@ -87,6 +88,10 @@ var settings = []setting{
 		return err
 	}},
 	{"lr", []string{"learning-rate", "learning_rate"}, "learning rate", real, floatSetter(func(c *training.Config) *float64 { return &c.LR })},
+	{"schedule", nil, "learning-rate schedule", list, func(c *training.Config, v string) (err error) {
+		c.Schedule, err = schedule.Parse(v)
+		return err
+	}},
 	{"momentum", nil, "momentum", real, floatSetter(func(c *training.Config) *float64 { return &c.Momentum })},
 	{"weight-decay", []string{"weight_decay"}, "weight decay", real, floatSetter(func(c *training.Config) *float64 { return &c.WeightDecay })},
 	{"batch", []string{"batch-size", "batch_size"}, "batch size", integer, intSetter(func(c *training.Config) *int { return &c.Batch })},

@@ -35,6 +35,8 @@ func TestParse(t *testing.T) {
 		{in: "hidden=none;64;128,64", want: Axis{Setting: "hidden", Values: []string{"none", "64", "128,64"}}},
 		{in: "augment=none;flip,noise=0.1", want: Axis{Setting: "augment", Values: []string{"none", "flip,noise=0.1"}}},
 		{in: "seed=1,2,3", want: Axis{Setting: "seed", Values: []string{"1", "2", "3"}}},
+		{in: "schedule=constant;step:1:0.5;cosine:0.0001,warmup=1", want: Axis{Setting: "schedule", Values: []string{"constant", "step:1:0.5", "cosine:0.0001,warmup=1"}}},
+		{in: "schedule=step:0:0.5", hasErr: "N must be ≥ 1"},
 
 		{in: "lr", hasErr: "write a setting and its values"},
 		{in: "=1,2", hasErr: "write a setting"},
