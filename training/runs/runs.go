@@ -4,7 +4,8 @@
 //
 //   - config.json, the experiment's settings, and summary.json, status
 //     "running", as soon as the run starts;
-//   - metrics.csv, columns step,epoch,time_s,split,loss,acc: a line for
+//   - metrics.csv, columns step,epoch,time_s,split,loss,acc,lr (lr the
+//     learning rate in force; records written before schedules lack it): a line for
 //     every batch (split "train"), for every finished epoch its training
 //     average ("epoch") and validation ("val"), and at the end the test
 //     set ("test"); appended as the run goes and synced at every epoch's
@@ -115,7 +116,8 @@ type Writer struct {
 	metrics *os.File
 	rows    *bufio.Writer // metrics.csv, flushed at every epoch's end
 	summary Summary
-	saved   bool // a checkpoint has been written: init.safetensors and config.json are there
+	saved   bool    // a checkpoint has been written: init.safetensors and config.json are there
+	lr      float64 // the learning rate of the last line written
 }
 
 // the record's files, removed when a new run starts in a folder
@@ -213,10 +215,15 @@ func appVersion() string {
 	return rev
 }
 
-const metricsHeader = "step,epoch,time_s,split,loss,acc"
+const (
+	metricsHeader = "step,epoch,time_s,split,loss,acc,lr"
+	// oldMetricsHeader is metrics.csv's header before learning-rate
+	// schedules, which ReadMetrics still reads.
+	oldMetricsHeader = "step,epoch,time_s,split,loss,acc"
+)
 
 // row appends one line to metrics.csv's buffer.
-func (w *Writer) row(step int, epoch, secs float64, split string, loss, acc float64) {
+func (w *Writer) row(step int, epoch, secs float64, split string, loss, acc, lr float64) {
 	b := w.rows.AvailableBuffer()
 	b = strconv.AppendInt(b, int64(step), 10)
 	b = append(b, ',')
@@ -229,7 +236,10 @@ func (w *Writer) row(step int, epoch, secs float64, split string, loss, acc floa
 	b = strconv.AppendFloat(b, loss, 'g', 6, 64)
 	b = append(b, ',')
 	b = strconv.AppendFloat(b, acc, 'g', 6, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, lr, 'g', 6, 64)
 	b = append(b, '\n')
+	w.lr = lr
 	w.rows.Write(b)
 }
 
@@ -275,7 +285,7 @@ func Record(w *Writer, run *training.Run, observe func(training.Event)) (last tr
 func (w *Writer) Event(ev training.Event) error {
 	switch e := ev.(type) {
 	case *training.BatchEvent:
-		w.row(e.Step, float64(e.Step)/float64(e.Batches), e.Elapsed.Seconds(), "train", e.Loss, e.Accuracy)
+		w.row(e.Step, float64(e.Step)/float64(e.Batches), e.Elapsed.Seconds(), "train", e.Loss, e.Accuracy, e.LR)
 	case *training.EpochEvent:
 		return w.epoch(e)
 	}
@@ -284,10 +294,10 @@ func (w *Writer) Event(ev training.Event) error {
 
 func (w *Writer) epoch(e *training.EpochEvent) error {
 	s := e.Summary
-	w.row(e.Step, float64(s.Epoch), e.Elapsed.Seconds(), "epoch", s.TrainLoss, s.TrainAcc)
+	w.row(e.Step, float64(s.Epoch), e.Elapsed.Seconds(), "epoch", s.TrainLoss, s.TrainAcc, s.LR)
 	w.summary.ValLoss, w.summary.ValAcc = nil, nil
 	if s.Val.N > 0 {
-		w.row(e.Step, float64(s.Epoch), e.Elapsed.Seconds(), "val", s.Val.Loss, s.Val.Accuracy)
+		w.row(e.Step, float64(s.Epoch), e.Elapsed.Seconds(), "val", s.Val.Loss, s.Val.Accuracy, s.LR)
 		w.summary.ValLoss, w.summary.ValAcc = finite(s.Val.Loss), finite(s.Val.Accuracy)
 	}
 	if err := w.sync(); err != nil {
@@ -317,7 +327,7 @@ func (w *Writer) Finish(last training.Event) error {
 		w.summary.TestLoss, w.summary.TestAcc = finite(e.Test.Loss), finite(e.Test.Accuracy)
 		w.summary.Confusion = e.Test.Confusion
 		w.summary.Precision, w.summary.Recall = perClass(w.summary.Classes, e.Test.Confusion)
-		w.row(e.Step, float64(e.Step)/float64(max(1, e.Batches)), e.Elapsed.Seconds(), "test", e.Test.Loss, e.Test.Accuracy)
+		w.row(e.Step, float64(e.Step)/float64(max(1, e.Batches)), e.Elapsed.Seconds(), "test", e.Test.Loss, e.Test.Accuracy, w.lr)
 		w.summary.SamplesPerSec, w.summary.ElapsedS = math.Round(e.SamplesPerSec), seconds(e.Elapsed)
 		w.summary.Warning = e.Warning
 	case *training.ErrorEvent:
