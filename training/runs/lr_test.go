@@ -31,7 +31,7 @@ func TestMetricsCarryTheLearningRate(t *testing.T) {
 	for _, r := range rows {
 		epoch := int(r.Epoch)
 		if r.Split == "train" {
-			epoch = int(r.Epoch - 1e-9) + 1 // a batch line's epoch is fractional
+			epoch = int(r.Epoch-1e-9) + 1 // a batch line's epoch is fractional
 		}
 		if r.Split == "test" {
 			epoch = 3
