@@ -65,6 +65,9 @@ type experimentForm struct {
 	epochs      *field
 	weightDecay *field
 	schedule    *field
+	// preview draws the schedule over the run (the workbench updates it
+	// when the experiment is valid).
+	preview *schedulePreview
 
 	flip, rotateOn, shiftOn, penOn, noiseOn *widget.Check
 	rotate, shift, pen, noise               *field
@@ -130,6 +133,7 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 	f.weightDecay = numberField(k, "0", false, func(c *training.Config, v float64) { c.WeightDecay = v }, edit)
 	// The schedule's own rules here; those that need the learning rate and
 	// the epochs are the whole config's (Validate), shown beside Train.
+	f.preview = newSchedulePreview()
 	f.schedule = newField(k, "constant", func(text string) error {
 		_, err := schedule.Parse(text)
 		return err
@@ -176,7 +180,7 @@ func (f *experimentForm) build() fyne.CanvasObject {
 		formRow{label: "Batch size", widget: f.batch, field: f.batch},
 		formRow{label: "Epochs", widget: f.epochs, field: f.epochs},
 		formRow{label: "Weight decay", widget: f.weightDecay, hint: "L2; decoupled for adamw", field: f.weightDecay},
-		formRow{label: "LR schedule", widget: f.schedule, field: f.schedule,
+		formRow{label: "LR schedule", widget: container.NewVBox(f.schedule, f.preview.content), field: f.schedule,
 			hint: "constant, step:N:GAMMA, cosine[:MIN][,warmup=K], onecycle[:MAXLR] or plateau:P:GAMMA; N, K, P in epochs"},
 	)
 	aug := container.NewVBox(

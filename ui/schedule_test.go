@@ -30,10 +30,24 @@ func TestScheduleField(t *testing.T) {
 				t.Errorf("schedule %q: Train is enabled", tt.text)
 			}
 		}
+		if f.preview.content.Visible() {
+			t.Error("the preview shows for a schedule in error")
+		}
 		f.schedule.SetText("step:1:0.5")
 		cfg, err := f.config()
 		if err != nil || cfg.Schedule.String() != "step:1:0.5" {
 			t.Fatalf("step:1:0.5: %v, %v", cfg.Schedule, err)
+		}
+		if !f.preview.content.Visible() || f.preview.img.Image.Bounds().Dx() < 100 {
+			t.Error("no preview of step:1:0.5")
+		}
+		f.schedule.SetText("constant")
+		if f.preview.content.Visible() {
+			t.Error("a preview of a constant rate")
+		}
+		f.schedule.SetText("plateau:2:0.5")
+		if !f.preview.content.Visible() || !strings.Contains(f.preview.note.Text, "no preview can know") {
+			t.Errorf("plateau's preview: shown %v, note %q", f.preview.content.Visible(), f.preview.note.Text)
 		}
 		run := training.DefaultConfig()
 		run.Schedule, _ = schedule.Parse("cosine:0.0001,warmup=1")

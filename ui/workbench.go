@@ -247,6 +247,9 @@ func (w *Workbench) formChanged() {
 			w.app.Preferences().SetString(prefExperiment, string(b))
 		}
 		w.lesson.setSource(cfg.Dataset, cfg.Seed)
+		w.form.preview.show(cfg, w.app.Settings().ThemeVariant() == theme.VariantDark)
+	} else {
+		w.form.preview.hide() // it would show settings that are not the form's
 	}
 }
 
