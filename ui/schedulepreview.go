@@ -20,7 +20,7 @@ import (
 const previewStepsPerEpoch = 20
 
 // previewSize is the preview chart's size in pixels.
-var previewSize = fyne.NewSize(300, 150)
+var previewSize = fyne.NewSize(220, 130)
 
 // schedulePreview draws the form's learning-rate schedule over the run,
 // under its field; hidden for a constant rate.
@@ -60,7 +60,7 @@ func (p *schedulePreview) show(cfg training.Config, dark bool) {
 		for i := range x {
 			x[i] = float64(i+1) / previewStepsPerEpoch
 		}
-		plot, perr := plots.Curves(plots.CurveOptions{XLabel: "epoch (the rate over the run)",
+		plot, perr := plots.Curves(plots.CurveOptions{XLabel: "epoch",
 			Theme: themeFor(dark)}, plots.Series{Label: s.String(), X: x, Y: lrs})
 		if perr == nil {
 			chart, perr = plots.Render(plot, plots.Size{Width: int(previewSize.Width), Height: int(previewSize.Height), DPI: plots.DefaultDPI})

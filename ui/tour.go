@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/schedule"
 	"github.com/neuralworkbench/workbench/ui/bridge"
 	"github.com/neuralworkbench/workbench/ui/samples"
 )
@@ -286,6 +287,19 @@ func (w *Workbench) tourGallery(dir string) error {
 // optimizers from the Sweep dialog, shows its heat map, and overlays its
 // runs on the Runs tab.
 func (w *Workbench) tourSweep(dir string) error {
+	// A cosine schedule with a warmup, its preview in view.
+	bridge.DoAndWait(func() {
+		cfg := training.DefaultConfig()
+		cfg.Epochs = 20
+		cfg.Schedule, _ = schedule.Parse("cosine:0.0001,warmup=2")
+		w.form.set(cfg)
+	})
+	time.Sleep(300 * time.Millisecond) // laid out with the preview shown
+	bridge.DoAndWait(func() { w.keys.reveal(w.form.preview.content) })
+	time.Sleep(600 * time.Millisecond)
+	if err := w.capture(dir, "schedule-preview.png"); err != nil {
+		return err
+	}
 	bridge.DoAndWait(func() {
 		w.form.set(training.DefaultConfig())
 		w.form.hooks.findLR()
