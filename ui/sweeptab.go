@@ -172,6 +172,9 @@ func (s *sweepsTab) start(plan sweep.Plan) error {
 		Store:   s.store,
 		Prepare: s.prepare,
 		Changed: s.throttle.Request,
+		// The running run's progress bar moves with its batches; the
+		// throttle redraws the list at most every 150 ms.
+		Observe: func(int, training.Event) { s.throttle.Request() },
 	})
 	if err != nil {
 		return err
