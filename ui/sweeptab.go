@@ -404,21 +404,12 @@ func (s *sweepsTab) showResult(ids []string, res *sweep.Result, err error) {
 	s.result, s.shownID = res, res.ID
 	s.pick.SetSelectedIndex(slices.Index(ids, res.ID)) // calls chose, which does nothing for the shown sweep
 	s.header, s.rows = res.Table()
-	n := 0
-	for _, g := range res.Groups {
-		n += len(g.Runs)
-	}
-	text := fmt.Sprintf("%d runs", n)
+	text := fmt.Sprintf("%d runs", res.Runs())
 	if seeds := res.Seeds(); seeds > 1 {
 		text += fmt.Sprintf(", %d seeds each: accuracy and loss are mean ± sd over the seeds", seeds)
 	}
 	if b := res.Best(); b >= 0 && len(res.Groups) > 1 {
-		g := res.Groups[b]
-		var parts []string
-		for i, a := range res.Grouped() {
-			parts = append(parts, a.Setting+"="+g.Values[i])
-		}
-		text += fmt.Sprintf(". Best: %s, test accuracy %.2f%%.", strings.Join(parts, " "), 100*g.Acc)
+		text += fmt.Sprintf(". Best: %s, test accuracy %.2f%%.", res.Name(b), 100*res.Groups[b].Acc)
 	}
 	s.summary.SetText(text)
 	for c := range s.header {

@@ -139,7 +139,7 @@ func runSweep(env Env, args []string) int {
 	}
 	if f.json {
 		header, rows := res.Table()
-		m := map[string]any{"event": "sweep", "sweep": q.ID(), "runs": len(entriesOf(res)), "seeds": res.Seeds(),
+		m := map[string]any{"event": "sweep", "sweep": q.ID(), "runs": res.Runs(), "seeds": res.Seeds(),
 			"settings": settingNames(res.Grouped()), "header": header, "rows": rows}
 		if b := res.Best(); b >= 0 {
 			m["best"] = res.Groups[b].Values
@@ -161,15 +161,11 @@ func runSweep(env Env, args []string) int {
 	}
 	if b := res.Best(); b >= 0 && len(res.Groups) > 1 {
 		g := res.Groups[b]
-		names := make([]string, len(g.Values))
-		for i, a := range res.Grouped() {
-			names[i] = a.Setting + "=" + g.Values[i]
-		}
 		acc := fmt.Sprintf("%.2f%%", 100*g.Acc)
 		if g.N > 1 {
 			acc = fmt.Sprintf("%.2f ± %.2f%% over %d seeds", 100*g.Acc, 100*g.AccSD, g.N)
 		}
-		fmt.Fprintf(env.Stdout, "\nbest: %s (test accuracy %s)\n", escaped(strings.Join(names, " ")), acc)
+		fmt.Fprintf(env.Stdout, "\nbest: %s (test accuracy %s)\n", escaped(res.Name(b)), acc)
 	}
 	if !*asMarkdown && !*asCSV {
 		fmt.Fprintf(env.Stdout, "its runs: workbench runs list --sweep %s\n", q.ID())
@@ -183,16 +179,6 @@ func settingNames(axes []sweep.Axis) []string {
 		out[i] = a.Setting
 	}
 	return out
-}
-
-func entriesOf(r sweep.Result) []string {
-	var ids []string
-	for _, g := range r.Groups {
-		for _, e := range g.Runs {
-			ids = append(ids, e.ID)
-		}
-	}
-	return ids
 }
 
 // datasetCache loads each dataset a sweep uses once and splits it for

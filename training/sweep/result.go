@@ -237,6 +237,20 @@ func meanSD(xs []float64) (mean, sd float64) {
 	return mean, math.Sqrt(ss / float64(len(xs)-1))
 }
 
+// Name names group i by its settings, as runs are named: "lr=0.01 optimizer=adam".
+func (r Result) Name(i int) string {
+	return Point{Values: r.Groups[i].Values}.Name(r.Grouped())
+}
+
+// Runs counts the sweep's runs found in the store.
+func (r Result) Runs() int {
+	n := 0
+	for _, g := range r.Groups {
+		n += len(g.Runs)
+	}
+	return n
+}
+
 // Best is the index of the group with the highest mean test accuracy, or
 // -1 when no group has one.
 func (r Result) Best() int {
