@@ -99,6 +99,9 @@ type Optimizer struct {
 	// moment in state[0], the squared-gradient average or sum in state[1].
 	state [2][][]float32
 	pool  *pool
+	// beta1 is Adam's β₁ (PyTorch's betas[0]), which a one-cycle schedule
+	// cycles as it cycles SGD's momentum.
+	beta1 float64
 }
 
 // New returns an optimizer for tensors of the given sizes. It splits large
@@ -108,7 +111,7 @@ func New(cfg Config, sizes []int, workers int) (*Optimizer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	o := &Optimizer{cfg: cfg, sizes: append([]int(nil), sizes...)}
+	o := &Optimizer{cfg: cfg, sizes: append([]int(nil), sizes...), beta1: adamBeta1}
 	buffers := 0
 	switch cfg.Kind {
 	case Momentum, Nesterov, RMSprop, Adagrad:
@@ -139,6 +142,42 @@ func (o *Optimizer) Config() Config { return o.cfg }
 func (o *Optimizer) SetLearningRate(lr float64) error {
 	c := o.cfg
 	c.LearningRate = lr
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	o.cfg = c
+	return nil
+}
+
+// SetMomentum changes the momentum from the next Step on, keeping the
+// optimizer's state, as setting param_group["momentum"] does in PyTorch
+// (or, for adam and adamw, param_group["betas"][0], β₁, which is what
+// OneCycleLR cycles for them). It must be in [0, 1); the optimizers
+// without a momentum (sgd, rmsprop, adagrad) refuse it.
+func (o *Optimizer) SetMomentum(mu float64) error {
+	if !(mu >= 0 && mu < 1) {
+		return fmt.Errorf("momentum must be in [0, 1) (got %g)", mu)
+	}
+	switch o.cfg.Kind {
+	case Momentum, Nesterov:
+		o.cfg.Momentum = mu
+	case Adam, AdamW:
+		o.beta1 = mu
+	default:
+		return fmt.Errorf("the %s optimizer has no momentum (momentum, nesterov, adam and adamw have)", o.cfg.Kind)
+	}
+	return nil
+}
+
+// Beta1 is Adam's β₁ in force (0.9 unless SetMomentum changed it).
+func (o *Optimizer) Beta1() float64 { return o.beta1 }
+
+// SetWeightDecay changes the weight decay from the next Step on, keeping
+// the optimizer's state, as setting param_group["weight_decay"] does in
+// PyTorch. It must be in [0, 1).
+func (o *Optimizer) SetWeightDecay(wd float64) error {
+	c := o.cfg
+	c.WeightDecay = wd
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -246,11 +285,13 @@ func (o *Optimizer) kernel() func(p, g, s0, s1 []float32) {
 		t := float64(o.step)
 		k := &adamConsts{
 			decay: 1, l2: wd,
-			beta1: adamBeta1, oneMinusBeta1: 1 - adamBeta1,
+			beta1: float32(o.beta1), oneMinusBeta1: float32(1 - o.beta1),
 			beta2: adamBeta2, oneMinusBeta2: 1 - adamBeta2,
 			invBC2: float32(1 / math.Sqrt(1-math.Pow(adamBeta2, t))),
 			eps:    adamEps,
-			step:   float32(c.LearningRate / (1 - math.Pow(adamBeta1, t))),
+			// PyTorch corrects the bias with the β₁ in force now, even
+			// when a schedule has changed it along the way.
+			step: float32(c.LearningRate / (1 - math.Pow(o.beta1, t))),
 		}
 		if c.Kind == AdamW {
 			k.decay, k.l2 = float32(1-c.LearningRate*c.WeightDecay), 0

@@ -9,7 +9,8 @@ import (
 
 // pytorchStep is one step of torch.optim's update equations (the
 // algorithms in its documentation, 1.13 and later) in float64, with the
-// state kept in st: what PyTorch does after param_group["lr"] = lr.
+// state kept in st: what PyTorch does after param_group["lr"] = lr. For
+// adam and adamw, mu is β₁ (param_group["betas"][0]).
 type pytorchState struct {
 	t      int
 	s0, s1 []float64 // momentum buffer or Adam's m; Adam's v or the squared-gradient average or sum
@@ -25,9 +26,9 @@ func pytorchStep(kind Kind, lr, mu, wd float64, p, g []float64, st *pytorchState
 		case AdamW:
 			p[j] *= 1 - lr*wd
 			d := g[j]
-			st.s0[j] = adamBeta1*st.s0[j] + (1-adamBeta1)*d
+			st.s0[j] = mu*st.s0[j] + (1-mu)*d
 			st.s1[j] = adamBeta2*st.s1[j] + (1-adamBeta2)*d*d
-			mhat := st.s0[j] / (1 - math.Pow(adamBeta1, float64(st.t)))
+			mhat := st.s0[j] / (1 - math.Pow(mu, float64(st.t)))
 			vhat := st.s1[j] / (1 - math.Pow(adamBeta2, float64(st.t)))
 			p[j] -= lr * mhat / (math.Sqrt(vhat) + adamEps)
 			continue
@@ -49,9 +50,9 @@ func pytorchStep(kind Kind, lr, mu, wd float64, p, g []float64, st *pytorchState
 			}
 			p[j] -= lr * d
 		case Adam:
-			st.s0[j] = adamBeta1*st.s0[j] + (1-adamBeta1)*d
+			st.s0[j] = mu*st.s0[j] + (1-mu)*d
 			st.s1[j] = adamBeta2*st.s1[j] + (1-adamBeta2)*d*d
-			mhat := st.s0[j] / (1 - math.Pow(adamBeta1, float64(st.t)))
+			mhat := st.s0[j] / (1 - math.Pow(mu, float64(st.t)))
 			vhat := st.s1[j] / (1 - math.Pow(adamBeta2, float64(st.t)))
 			p[j] -= lr * mhat / (math.Sqrt(vhat) + adamEps)
 		case RMSprop:
@@ -75,11 +76,13 @@ func TestSetLearningRateMatchesPyTorch(t *testing.T) {
 	for j := range n {
 		a[j], b[j], start[j] = 2*rng.Float64()-0.5, rng.Float64()-0.5, 4*rng.Float64()-2
 	}
-	// Each rate holds for some steps: up tenfold, then down a hundredfold.
+	// Each setting holds for some steps: the rate goes up tenfold, then
+	// down a hundredfold; the momentum (Adam's β₁) and the weight decay
+	// change on their own steps.
 	schedule := []struct {
-		lr    float64
-		steps int
-	}{{0.01, 3}, {0.1, 3}, {0.001, 2}}
+		lr, mu, wd float64
+		steps      int
+	}{{0.01, 0.9, 0.01, 3}, {0.1, 0.9, 0.01, 3}, {0.1, 0.5, 0.01, 2}, {0.1, 0.5, 0.2, 2}, {0.001, 0.95, 0, 2}}
 	for _, kind := range Kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			o, err := New(Config{Kind: kind, LearningRate: schedule[0].lr, Momentum: 0.9, WeightDecay: 0.01}, []int{n}, 1)
@@ -101,6 +104,15 @@ func TestSetLearningRateMatchesPyTorch(t *testing.T) {
 				if got := o.Config().LearningRate; got != s.lr {
 					t.Fatalf("after SetLearningRate(%g), Config().LearningRate = %g", s.lr, got)
 				}
+				mu := 0.9 // the momentum, or Adam's β₁, in force
+				if err := o.SetMomentum(s.mu); err == nil {
+					mu = s.mu
+				} else if kind.UsesMomentum() || kind == Adam || kind == AdamW {
+					t.Fatalf("SetMomentum(%g) = %v", s.mu, err)
+				}
+				if err := o.SetWeightDecay(s.wd); err != nil {
+					t.Fatalf("SetWeightDecay(%g) = %v", s.wd, err)
+				}
 				for range s.steps {
 					step++
 					g32, g64 := make([]float32, n), make([]float64, n)
@@ -111,7 +123,7 @@ func TestSetLearningRateMatchesPyTorch(t *testing.T) {
 					if err := o.Step([][]float32{p32}, [][]float32{g32}, nil); err != nil {
 						t.Fatal(err)
 					}
-					pytorchStep(kind, s.lr, 0.9, 0.01, p64, g64, &st)
+					pytorchStep(kind, s.lr, mu, s.wd, p64, g64, &st)
 					for j := range n {
 						if d := math.Abs(float64(p32[j]) - p64[j]); d > 2e-5*max(1, math.Abs(p64[j])) {
 							t.Fatalf("step %d (lr %g): parameter %d = %.9g, want PyTorch's %.9g", step, s.lr, j, p32[j], p64[j])
@@ -143,5 +155,37 @@ func TestSetLearningRateRefusesBadRates(t *testing.T) {
 	}
 	if err := o.SetLearningRate(100); err != nil { // the largest rate Validate allows
 		t.Errorf("SetLearningRate(100) = %v, want nil", err)
+	}
+}
+
+func TestSetMomentumAndWeightDecayRefuse(t *testing.T) {
+	o, err := New(Config{Kind: SGD, LearningRate: 0.1, WeightDecay: 0.01}, []int{3}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if err := o.SetMomentum(0.9); err == nil || !strings.Contains(err.Error(), "the sgd optimizer has no momentum") {
+		t.Errorf("SetMomentum on sgd = %v, want an error saying sgd has none", err)
+	}
+	for _, wd := range []float64{-0.1, 1, math.NaN()} {
+		if err := o.SetWeightDecay(wd); err == nil || !strings.Contains(err.Error(), "weight decay must be in [0, 1)") {
+			t.Errorf("SetWeightDecay(%g) = %v, want the allowed range", wd, err)
+		}
+	}
+	if got := o.Config().WeightDecay; got != 0.01 {
+		t.Errorf("after refused changes, the weight decay is %g, want 0.01 kept", got)
+	}
+	m, err := New(Config{Kind: Momentum, LearningRate: 0.1, Momentum: 0.9}, []int{3}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for _, mu := range []float64{-0.1, 1, math.NaN()} {
+		if err := m.SetMomentum(mu); err == nil || !strings.Contains(err.Error(), "momentum must be in [0, 1)") {
+			t.Errorf("SetMomentum(%g) = %v, want the allowed range", mu, err)
+		}
+	}
+	if got := m.Config().Momentum; got != 0.9 {
+		t.Errorf("after refused changes, the momentum is %g, want 0.9 kept", got)
 	}
 }
