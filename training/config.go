@@ -49,6 +49,16 @@ type Config struct {
 	Seed     uint64
 	// Limit caps the number of training samples (0: no cap).
 	Limit int
+	// Changes are the learning rate, momentum and weight decay changes
+	// made while the run trained, in step order: a run of this config
+	// makes them again at the same steps (see Change).
+	Changes []Change
+	// EarlyStop ends the run when its validation metric stops improving.
+	EarlyStop EarlyStop
+	// Keep says which weights are the run's model: the best epoch's (by
+	// EarlyStop's metric, else validation loss; the default) or the last.
+	// The run keeps both.
+	Keep Keep
 }
 
 // DefaultConfig is the experiment the app starts with: a 784-128-64-3
@@ -138,7 +148,19 @@ func (c Config) Validate() error {
 	if c.Schedule.Kind == schedule.Plateau && c.ValSplit == 0 {
 		return errors.New("learning-rate schedule plateau watches the validation loss: it needs a validation split above 0")
 	}
-	return nil
+	if c.EarlyStop.Patience < 0 || c.EarlyStop.Patience > MaxPatience {
+		return fmt.Errorf("early stop: patience must be from 1 to %d epochs, or 0 for off (got %d)", MaxPatience, c.EarlyStop.Patience)
+	}
+	if m := c.EarlyStop.Metric; m != "" && m != ValLoss && m != ValAcc {
+		return fmt.Errorf("early stop: unknown metric %q (allowed: val_loss, val_acc)", m)
+	}
+	if c.EarlyStop.Patience > 0 && c.ValSplit == 0 {
+		return errors.New("early stop watches the validation set: it needs a validation split above 0")
+	}
+	if _, err := ParseKeep(string(c.Keep)); err != nil {
+		return err
+	}
+	return c.validateChanges()
 }
 
 func validateDataset(spec string) error {
@@ -163,22 +185,25 @@ func (c Config) Spec(classes int) nn.Spec {
 
 // configJSON is Config's JSON form: the command line's flags as keys.
 type configJSON struct {
-	Dataset     string  `json:"dataset"`
-	Classes     any     `json:"classes"`
-	Hidden      any     `json:"hidden"`
-	Activation  any     `json:"activation"`
-	Loss        string  `json:"loss"`
-	Optimizer   string  `json:"optimizer"`
-	LR          float64 `json:"lr"`
-	Schedule    string  `json:"schedule,omitempty"`
-	Momentum    float64 `json:"momentum"`
-	Batch       int     `json:"batch"`
-	Epochs      int     `json:"epochs"`
-	WeightDecay float64 `json:"weight_decay"`
-	Augment     string  `json:"augment"`
-	ValSplit    float64 `json:"val_split"`
-	Seed        uint64  `json:"seed"`
-	Limit       int     `json:"limit"`
+	Dataset     string   `json:"dataset"`
+	Classes     any      `json:"classes"`
+	Hidden      any      `json:"hidden"`
+	Activation  any      `json:"activation"`
+	Loss        string   `json:"loss"`
+	Optimizer   string   `json:"optimizer"`
+	LR          float64  `json:"lr"`
+	Schedule    string   `json:"schedule,omitempty"`
+	Momentum    float64  `json:"momentum"`
+	Batch       int      `json:"batch"`
+	Epochs      int      `json:"epochs"`
+	WeightDecay float64  `json:"weight_decay"`
+	Augment     string   `json:"augment"`
+	ValSplit    float64  `json:"val_split"`
+	Seed        uint64   `json:"seed"`
+	Limit       int      `json:"limit"`
+	Changes     []Change `json:"changes,omitempty"`
+	EarlyStop   string   `json:"early_stop,omitempty"`
+	Keep        string   `json:"keep,omitempty"`
 }
 
 // MarshalJSON writes the config with the flags' names and forms:
@@ -198,6 +223,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		Loss: string(c.Loss), Optimizer: string(c.Optimizer), LR: c.LR, Schedule: scheduleText(c.Schedule), Momentum: c.Momentum,
 		Batch: c.Batch, Epochs: c.Epochs, WeightDecay: c.WeightDecay, Augment: c.Augment.String(),
 		ValSplit: c.ValSplit, Seed: c.Seed, Limit: c.Limit,
+		Changes: c.Changes, EarlyStop: earlyStopText(c.EarlyStop), Keep: keepText(c.Keep),
 	})
 }
 
@@ -208,6 +234,22 @@ func scheduleText(s schedule.Schedule) string {
 		return ""
 	}
 	return s.String()
+}
+
+// earlyStopText and keepText leave out the defaults, as scheduleText
+// does.
+func earlyStopText(e EarlyStop) string {
+	if e.Patience == 0 {
+		return ""
+	}
+	return e.String()
+}
+
+func keepText(k Keep) string {
+	if k == KeepLast {
+		return string(k)
+	}
+	return ""
 }
 
 // configFile is what a config file may hold: every key optional, lists as
@@ -229,6 +271,9 @@ type configFile struct {
 	ValSplit    *float64        `json:"val_split"`
 	Seed        *uint64         `json:"seed"`
 	Limit       *int            `json:"limit"`
+	Changes     []Change        `json:"changes"`
+	EarlyStop   *string         `json:"early_stop"`
+	Keep        *string         `json:"keep"`
 }
 
 // UnmarshalJSON reads a config file over the values already in c, so that
@@ -262,6 +307,23 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		c.Schedule = sch
+	}
+	if f.Changes != nil {
+		c.Changes = f.Changes
+	}
+	if f.EarlyStop != nil {
+		e, err := ParseEarlyStop(*f.EarlyStop)
+		if err != nil {
+			return err
+		}
+		c.EarlyStop = e
+	}
+	if f.Keep != nil {
+		k, err := ParseKeep(*f.Keep)
+		if err != nil {
+			return err
+		}
+		c.Keep = k
 	}
 	if f.Augment != nil {
 		aug, err := imageproc.ParseAugment(*f.Augment) // its errors name the augmentation

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Event is one report from a run: *BatchEvent, *EpochEvent, *DoneEvent or
-// *ErrorEvent. Events carry copies: nothing in them changes after they are
+// Event is one report from a run: *BatchEvent, *ChangeEvent, *EpochEvent,
+// *DoneEvent or *ErrorEvent. Events carry copies: nothing in them changes after they are
 // sent, and nothing in them aliases the network's live buffers.
 type Event interface{ progress() Progress }
 
@@ -42,8 +42,10 @@ type BatchEvent struct {
 	Progress
 	// Loss and Accuracy are the batch's, before the step's update.
 	Loss, Accuracy float64
-	// LR is the learning rate the step's update used.
-	LR float64
+	// LR is the learning rate the step's update used, and Momentum its
+	// momentum (Adam's β₁ for adam and adamw; 0 for the optimizers
+	// without one).
+	LR, Momentum float64
 }
 
 // EpochEvent reports the end of an epoch.
@@ -71,6 +73,19 @@ type EpochSummary struct {
 	// LR is the learning rate of the epoch's last update (see BatchEvent
 	// for every step's).
 	LR float64
+	// Changes are the live changes made during the epoch.
+	Changes []Change
+	// Best is true when the epoch is the best so far on the validation
+	// set (by the early-stopping metric, else the loss).
+	Best bool
+}
+
+// ChangeEvent reports a change of a setting during the run (Run.Change,
+// or one of the config's recorded changes made again), made just before
+// the update of step Progress.Step.
+type ChangeEvent struct {
+	Progress
+	Change Change
 }
 
 // DoneEvent ends a run that finished or was stopped.
@@ -78,12 +93,20 @@ type DoneEvent struct {
 	Progress
 	// Stopped is true when the run was cancelled before its last epoch.
 	Stopped bool
-	// Test is the final model's evaluation on the test set.
+	// EarlyStopped is true when early stopping ended the run.
+	EarlyStopped bool
+	// Test is Model's evaluation on the test set.
 	Test Evaluation
 	// History holds every completed epoch's summary.
 	History []EpochSummary
-	// Model is the trained model.
+	// Model is the trained model: the best epoch's weights (Best) unless
+	// the config keeps the last, or there is no best epoch (no
+	// validation split, or no epoch finished).
 	Model *Model
+	// Last holds the weights at the end; Best the best epoch's, or nil.
+	Last, Best *Model
+	// BestEpoch is the best epoch (0 when none).
+	BestEpoch int
 	// Warning says, with what to try, that the run ended without learning
 	// (its test accuracy is at chance or its predictions collapsed onto
 	// one class; see the function Warning); it is empty when the run is
@@ -99,6 +122,10 @@ type ErrorEvent struct {
 	History []EpochSummary
 	// Model holds the last good weights, or is nil when there are none.
 	Model *Model
+	// Best holds the best epoch's weights and BestEpoch says which (nil
+	// and 0 when none).
+	Best      *Model
+	BestEpoch int
 }
 
 // Divergence is what made a run diverge.

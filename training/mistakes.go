@@ -27,6 +27,17 @@ type Predictions struct {
 // Len is the number of images.
 func (p *Predictions) Len() int { return len(p.True) }
 
+// Accuracy is the fraction of images predicted right (0 for none).
+func (p *Predictions) Accuracy() float64 {
+	right := 0
+	for i, t := range p.True {
+		if p.Predicted[i] == t {
+			right++
+		}
+	}
+	return float64(right) / float64(max(1, len(p.True)))
+}
+
 // Prob is the probability the model gives image i of being of class c.
 func (p *Predictions) Prob(i, c int) float64 { return float64(p.Probs[i*p.Classes+c]) }
 

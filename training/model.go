@@ -36,6 +36,11 @@ type Model struct {
 	Config Config
 	// Source is the dataset it was trained on.
 	Source string
+	// Epoch is the number of epochs the weights were trained for, when
+	// known (0 otherwise), and Best says they are the run's best epoch's
+	// rather than its last.
+	Epoch int
+	Best  bool
 
 	mu    sync.Mutex // guards infer
 	infer *nn.Net    // a batch-1 inference network, built on first use
@@ -46,6 +51,8 @@ const (
 	WeightsFile = "model.safetensors"
 	InitFile    = "init.safetensors"
 	ConfigFile  = "config.json"
+	// BestFile holds a run's best epoch's weights (WeightsFile the last).
+	BestFile = "best.safetensors"
 )
 
 // Predict returns the class probabilities for one 28×28 frame (ink
@@ -113,6 +120,8 @@ const (
 	metaClass  = "classes"
 	metaMean   = "normalize_mean"
 	metaStd    = "normalize_std"
+	metaEpoch  = "epoch"   // the epochs the weights were trained for, when known
+	metaBest   = "weights" // "best" for a run's best epoch's weights
 )
 
 // Save writes the model into dir (created if needed): the weights as
@@ -120,9 +129,15 @@ const (
 // in its metadata so that the file stands alone, and the experiment's
 // configuration as config.json beside it.
 func (m *Model) Save(dir string) error {
-	if err := m.saveWeights(dir, true); err != nil {
+	if err := m.saveWeights(dir, WeightsFile, true); err != nil {
 		return err
 	}
+	return m.SaveConfig(dir)
+}
+
+// SaveConfig writes the experiment's configuration as config.json in dir:
+// a run's record rewrites it when the run's live changes grow.
+func (m *Model) SaveConfig(dir string) error {
 	cfg, err := json.MarshalIndent(m.Config, "", "  ")
 	if err != nil {
 		return err
@@ -131,12 +146,17 @@ func (m *Model) Save(dir string) error {
 }
 
 // SaveTrained writes model.safetensors alone: for a run's record, whose
-// initial weights and config do not change after its first checkpoint.
+// initial weights do not change after its first checkpoint.
 func (m *Model) SaveTrained(dir string) error {
-	return m.saveWeights(dir, false)
+	return m.saveWeights(dir, WeightsFile, false)
 }
 
-func (m *Model) saveWeights(dir string, withInit bool) error {
+// SaveBest writes the weights as a run's best epoch's, best.safetensors.
+func (m *Model) SaveBest(dir string) error {
+	return m.saveWeights(dir, BestFile, false)
+}
+
+func (m *Model) saveWeights(dir, file string, withInit bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -156,13 +176,18 @@ func (m *Model) saveWeights(dir string, withInit bool) error {
 		metaMean:   strconv.FormatFloat(m.Stats.Mean, 'g', -1, 64),
 		metaStd:    strconv.FormatFloat(m.Stats.Std, 'g', -1, 64),
 	}
-	if err := writeWeights(filepath.Join(dir, WeightsFile), m.Net, meta); err != nil {
-		return err
+	if withInit && m.Init != nil {
+		if err := writeWeights(filepath.Join(dir, InitFile), m.Init, meta); err != nil {
+			return err
+		}
 	}
-	if m.Init != nil && withInit {
-		return writeWeights(filepath.Join(dir, InitFile), m.Init, meta)
+	if m.Epoch > 0 {
+		meta[metaEpoch] = strconv.Itoa(m.Epoch)
 	}
-	return nil
+	if file == BestFile {
+		meta[metaBest] = "best"
+	}
+	return writeWeights(filepath.Join(dir, file), m.Net, meta)
 }
 
 // writeWeights writes a network's tensors as a safetensors file with the
@@ -213,13 +238,29 @@ func WriteFileAtomic(path string, data []byte) error {
 // chooseModel says where saved models come from.
 const chooseModel = "choose the folder written by Save model… or `workbench train --out`"
 
-// LoadModel reads a model saved by Save. path is the model's directory or
-// its .safetensors file; config.json is read when present beside it, and
-// so is init.safetensors, the initial weights, when the model's file is
-// model.safetensors. A path that does not exist, or a folder without
+// LoadModel reads a model saved by Save, or a run's record. path is the
+// model's directory or one of its .safetensors files; config.json is read
+// when present beside it, and so is init.safetensors, the initial
+// weights. In a run's record, which keeps the best epoch's weights
+// (best.safetensors) as well as the last (model.safetensors), the
+// directory gives the ones its config keeps: the best unless it says
+// "keep": "last". A path that does not exist, or a folder without
 // model.safetensors, gives an error that says so and where models come
 // from.
 func LoadModel(path string) (*Model, error) {
+	return loadModel(path, "")
+}
+
+// LoadModelKeeping reads a run's record as LoadModel does, choosing its
+// best or last weights (the last when it has no best).
+func LoadModelKeeping(dir string, keep Keep) (*Model, error) {
+	if keep == "" {
+		keep = KeepBest
+	}
+	return loadModel(dir, keep)
+}
+
+func loadModel(path string, keep Keep) (*Model, error) {
 	weights := path
 	st, err := os.Stat(path)
 	switch {
@@ -233,12 +274,33 @@ func LoadModel(path string) (*Model, error) {
 			return nil, fmt.Errorf("%s has no %s: %s", path, WeightsFile, chooseModel)
 		}
 	}
+	dir := filepath.Dir(weights)
+	// The config is read over the defaults with the network's layers, so
+	// that a config without them keeps the weights' own.
+	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgJSON, err := regular.ReadFile(cfgPath, MaxConfigFile)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("model %s: %w", cfgPath, pathless(err))
+	}
+	cfg := DefaultConfig()
+	if cfgJSON != nil {
+		if _, err := DecodeConfig(cfgJSON, &cfg); err != nil {
+			return nil, fmt.Errorf("model %s: %s: %w", path, ConfigFile, err)
+		}
+	}
+	if keep == "" {
+		keep = cfg.Keep
+	}
+	if st.IsDir() && keep != KeepLast {
+		if best := filepath.Join(dir, BestFile); regularFile(best) {
+			weights = best
+		}
+	}
 	m, err := readWeights(weights)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", weights, pathless(err))
 	}
-	dir := filepath.Dir(weights)
-	if filepath.Base(weights) == WeightsFile {
+	if base := filepath.Base(weights); base == WeightsFile || base == BestFile {
 		initPath := filepath.Join(dir, InitFile)
 		init, err := readWeights(initPath)
 		switch {
@@ -253,16 +315,19 @@ func LoadModel(path string) (*Model, error) {
 	}
 	m.Config = DefaultConfig()
 	m.Config.Hidden = m.Net.Spec.Hidden
-	cfgPath := filepath.Join(dir, ConfigFile)
-	if b, err := regular.ReadFile(cfgPath, MaxConfigFile); err == nil {
-		if _, err := DecodeConfig(b, &m.Config); err != nil {
+	if cfgJSON != nil {
+		if _, err := DecodeConfig(cfgJSON, &m.Config); err != nil {
 			return nil, fmt.Errorf("model %s: %s: %w", path, ConfigFile, err)
 		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("model %s: %w", cfgPath, pathless(err))
 	}
 	m.Source = m.Config.Dataset
 	return m, nil
+}
+
+// regularFile reports whether path is a regular file.
+func regularFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }
 
 // pathless drops the path from a file system error, for messages that
@@ -374,6 +439,10 @@ func modelFromTensors(tensors []safetensors.Tensor, meta map[string]string) (*Mo
 		m.Net.Params = append(m.Net.Params, nn.Param{Name: p.Name, Shape: p.Shape, Data: t.Data})
 		delete(byName, p.Name)
 	}
+	if e, err := strconv.Atoi(meta[metaEpoch]); err == nil && e > 0 {
+		m.Epoch = e
+	}
+	m.Best = meta[metaBest] == "best"
 	for name := range byName {
 		return nil, fmt.Errorf("unexpected tensor %s", name)
 	}

@@ -2,8 +2,10 @@ package training
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,10 +26,15 @@ type Run struct {
 	done   chan struct{}
 	cancel context.CancelFunc
 
-	mu     sync.Mutex    // guards paused, resume and parked
+	mu     sync.Mutex    // guards paused, resume, parked, pending, next and sched's changes
 	paused bool          // the loop waits at the next batch boundary
 	resume chan struct{} // closed by Resume
 	parked chan struct{} // closed when the loop has stopped for a pause
+	// pending holds the live changes (Change) not yet applied; next is
+	// the step they will apply to.
+	pending []Change
+	next    int
+	ended   bool // the loop has trained its last step
 
 	cfg   Config
 	data  *Data
@@ -37,6 +44,12 @@ type Run struct {
 	opt   *optim.Optimizer
 	sched *schedule.Scheduler // the learning rate in force at each step
 	guard *guard
+	// replay holds the config's recorded changes not yet made again; the
+	// changes made (replayed or live) go to cfg.Changes.
+	replay []Change
+	// best follows the best epoch; bestNet holds its weights.
+	best    tracker
+	bestNet *nn.Model
 	// checkpoints: epoch events carry a copy of the weights (Checkpoints)
 	checkpoints bool
 	history     []EpochSummary
@@ -82,19 +95,93 @@ func Start(ctx context.Context, cfg Config, data *Data, opts ...Option) (*Run, e
 	if err != nil {
 		return nil, fmt.Errorf("learning-rate schedule %w", err)
 	}
+	if n := len(cfg.Changes); n > 0 && cfg.Changes[n-1].Step > sched.Steps() {
+		c := cfg.Changes[n-1]
+		return nil, fmt.Errorf("changes: change %d (%s at step %d) comes after the run's last step, %d", n, c.Setting, c.Step, sched.Steps())
+	}
+	replay := cfg.Changes
+	cfg.Changes = nil
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Run{
 		events: make(chan Event, eventBuffer),
 		done:   make(chan struct{}),
 		cancel: cancel,
 		cfg:    cfg, data: data, model: model, init: model.Clone(), train: train, opt: opt, sched: sched,
-		guard: newGuard(cfg.Loss, len(data.Classes), model),
+		guard:  newGuard(cfg.Loss, len(data.Classes), model),
+		replay: replay, next: 1,
+		best: tracker{metric: cfg.EarlyStop.Watched()},
 	}
 	for _, o := range opts {
 		o(r)
 	}
 	go r.loop(ctx)
 	return r, nil
+}
+
+// Change changes a setting (SettingLR, SettingMomentum or
+// SettingWeightDecay) from the run's next step on, while it trains or is
+// paused; the optimizer keeps its state, as PyTorch's does when
+// param_group["lr"] is set. A learning-rate change in a scheduled run
+// scales the rest of the schedule by the same factor (see
+// schedule.Scheduler.SetLR). The run reports the change as a ChangeEvent
+// and records it in its config (Model.Config.Changes). A value that is not
+// allowed, a setting the run's optimizer or schedule does not let change,
+// or a run that has ended is an error that says so.
+func (r *Run) Change(s Setting, v float64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.cfg.checkChange(s, v); err != nil {
+		return err
+	}
+	if r.ended {
+		return errors.New("the run has ended: the change applies to the next run")
+	}
+	if s == SettingLR {
+		if err := r.sched.CheckLR(r.next-1, v); err != nil {
+			return err
+		}
+	}
+	r.pending = append(r.pending, Change{Setting: s, Value: v})
+	return nil
+}
+
+// applyChanges makes the changes due at step (from 1) before its update:
+// the config's recorded ones, then the live ones, in the order they came.
+// It returns the changes made.
+func (r *Run) applyChanges(step int) ([]Change, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var due []Change
+	for len(r.replay) > 0 && r.replay[0].Step == step {
+		due = append(due, r.replay[0])
+		r.replay = r.replay[1:]
+	}
+	due = append(due, r.pending...)
+	r.pending = nil
+	r.next = step + 1
+	for i := range due {
+		c := &due[i]
+		c.Step = step
+		var err error
+		switch c.Setting {
+		case SettingLR:
+			c.From = r.sched.LR(step - 1)
+			err = r.sched.SetLR(step-1, c.Value)
+		case SettingMomentum:
+			c.From = r.opt.Config().Momentum
+			err = r.opt.SetMomentum(c.Value)
+		case SettingWeightDecay:
+			c.From = r.opt.Config().WeightDecay
+			err = r.opt.SetWeightDecay(c.Value)
+		default:
+			err = r.cfg.checkChange(c.Setting, c.Value)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("changes: %s at step %d: %w", c.Setting, step, err)
+		}
+	}
+	r.cfg.Changes = append(r.cfg.Changes, due...)
+	return due, nil
 }
 
 // An Option changes how a run reports.
@@ -241,10 +328,18 @@ func (r *Run) loop(ctx context.Context) {
 	var epochSamples int
 	var epochStart time.Time
 	var epochStep time.Duration
+	var epochChanges []Change
+	earlyStopped := false
+	// onecycle cycles the momentum of the optimizers that have one (Adam's
+	// β₁ for adam and adamw), as OneCycleLR's cycle_momentum does.
+	cycles := cfg.Optimizer.UsesMomentum() || cfg.Optimizer == optim.Adam || cfg.Optimizer == optim.AdamW
 
 	fail := func(err error) {
 		prog.Elapsed = clk.elapsed()
-		r.finish(&ErrorEvent{Progress: prog, Err: err, History: r.history, Model: r.snapshot()})
+		r.mu.Lock()
+		r.ended = true
+		r.mu.Unlock()
+		r.finish(&ErrorEvent{Progress: prog, Err: err, History: r.history, Model: r.snapshot(), Best: r.bestSnapshot(), BestEpoch: r.best.epoch})
 	}
 	params := r.params() // the live weights, updated in place
 	lr := cfg.LR         // the rate the optimizer has
@@ -264,7 +359,7 @@ func (r *Run) loop(ctx context.Context) {
 		}
 		if b.index == 0 {
 			epochLoss, epochCorrect, epochSamples = 0, 0, 0
-			epochStart, epochStep = now(), 0
+			epochStart, epochStep, epochChanges = now(), 0, nil
 		}
 		net := r.train
 		if b.n != cfg.Batch {
@@ -292,6 +387,21 @@ func (r *Run) loop(ctx context.Context) {
 			return
 		}
 		correct := countCorrect(net.Logits(), b.labels[:b.n], classes)
+		changes, err := r.applyChanges(prog.Step)
+		if err != nil {
+			fail(err)
+			return
+		}
+		for _, c := range changes {
+			epochChanges = append(epochChanges, c)
+			r.send(ctx, &ChangeEvent{Progress: prog, Change: c})
+		}
+		if m, ok := r.sched.Momentum(prog.Step - 1); ok && cycles {
+			if err := r.opt.SetMomentum(m); err != nil {
+				fail(err)
+				return
+			}
+		}
 		if want := r.sched.LR(prog.Step - 1); want != lr {
 			if err := r.opt.SetLearningRate(want); err != nil {
 				fail(err)
@@ -299,6 +409,7 @@ func (r *Run) loop(ctx context.Context) {
 			}
 			lr = want
 		}
+		momentum := r.opt.MomentumInForce()
 		if err := r.opt.Step(params, net.Grads(), nil); err != nil {
 			fail(err)
 			return
@@ -317,7 +428,7 @@ func (r *Run) loop(ctx context.Context) {
 		prog.Elapsed = clk.elapsed()
 		prog.SamplesPerSec = float64(prog.Samples) / clk.stepTime.Seconds()
 		prog.ETA = time.Duration(float64(prog.Elapsed) / float64(prog.Step) * float64(prog.Steps-prog.Step))
-		r.send(ctx, &BatchEvent{Progress: prog, Loss: loss, Accuracy: float64(correct) / float64(n), LR: lr})
+		r.send(ctx, &BatchEvent{Progress: prog, Loss: loss, Accuracy: float64(correct) / float64(n), LR: lr, Momentum: momentum})
 
 		if prog.Batch == batches {
 			val, err := eval.evaluate(data.Val)
@@ -333,8 +444,19 @@ func (r *Run) loop(ctx context.Context) {
 				Duration:      now().Sub(epochStart),
 				SamplesPerSec: float64(epochSamples) / epochStep.Seconds(),
 				LR:            lr,
+				Changes:       epochChanges,
 			}
+			s.Best = val.N > 0 && r.best.better(s.Epoch, val)
+			if s.Best {
+				if r.bestNet == nil {
+					r.bestNet = r.model.Clone()
+				} else {
+					r.bestNet.CopyFrom(r.model)
+				}
+			}
+			r.mu.Lock()
 			r.sched.EpochEnd(val.Loss) // plateau's reduction applies from the next batch
+			r.mu.Unlock()
 			r.history = append(r.history, s)
 			r.guard.epochEnded(s.Epoch, s.TrainLoss)
 			prog.Elapsed = clk.elapsed()
@@ -344,14 +466,29 @@ func (r *Run) loop(ctx context.Context) {
 				ev.Model = r.snapshot()
 			}
 			r.send(ctx, ev)
+			if p := cfg.EarlyStop.Patience; p > 0 && r.best.since >= p && prog.Step < prog.Steps {
+				earlyStopped = true
+				break
+			}
 		}
 	}
 	pcancel()
+	r.mu.Lock()
+	r.ended = true
+	r.mu.Unlock()
 
 	// The last update has not been checked yet.
 	if d := r.guard.final(params, prog.Epoch, prog.Step); d != nil {
 		diverged(d)
 		return
+	}
+	last, best := r.snapshot(), r.bestSnapshot()
+	kept := last
+	if best != nil && cfg.Keep != KeepLast {
+		// Training is over: the live weights become the best epoch's, for
+		// the test set's evaluation.
+		r.model.CopyFrom(r.bestNet)
+		kept = best
 	}
 	test, err := eval.evaluate(data.Test)
 	if err != nil {
@@ -361,13 +498,29 @@ func (r *Run) loop(ctx context.Context) {
 	prog.Elapsed = clk.elapsed()
 	prog.ETA = 0
 	r.finish(&DoneEvent{
-		Progress: prog,
-		Stopped:  prog.Step < prog.Steps,
-		Test:     test,
-		History:  r.history,
-		Model:    r.snapshot(),
-		Warning:  Warning(test, data.Classes, cfg),
+		Progress:     prog,
+		Stopped:      prog.Step < prog.Steps && !earlyStopped,
+		EarlyStopped: earlyStopped,
+		Test:         test,
+		History:      r.history,
+		Model:        kept,
+		Last:         last,
+		Best:         best,
+		BestEpoch:    r.best.epoch,
+		Warning:      Warning(test, data.Classes, cfg),
 	})
+}
+
+// bestSnapshot copies the best epoch's weights into a Model, nil when no
+// epoch has been evaluated on a validation set.
+func (r *Run) bestSnapshot() *Model {
+	if r.bestNet == nil {
+		return nil
+	}
+	m := r.snapshot()
+	m.Net = r.bestNet.Clone()
+	m.Epoch, m.Best = r.best.epoch, true
+	return m
 }
 
 func (r *Run) params() [][]float32 {
@@ -392,13 +545,16 @@ func finite(params [][]float32) bool {
 
 // snapshot copies the current weights into a Model that outlives the run.
 func (r *Run) snapshot() *Model {
+	cfg := r.cfg
+	cfg.Changes = slices.Clone(cfg.Changes)
 	return &Model{
 		Net:     r.model.Clone(),
 		Init:    r.init,
 		Classes: append([]string(nil), r.data.Classes...),
 		Stats:   r.data.Stats,
-		Config:  r.cfg,
+		Config:  cfg,
 		Source:  r.data.Source,
+		Epoch:   len(r.history),
 	}
 }
 

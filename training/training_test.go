@@ -42,9 +42,9 @@ func smallMNIST(t *testing.T) *Data {
 }
 
 // collect runs cfg on data to the end and returns its events.
-func collect(t *testing.T, ctx context.Context, cfg Config, data *Data) []Event {
+func collect(t *testing.T, ctx context.Context, cfg Config, data *Data, opts ...Option) []Event {
 	t.Helper()
-	run, err := Start(ctx, cfg, data)
+	run, err := Start(ctx, cfg, data, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -39,6 +41,62 @@ func TestTrainSchedule(t *testing.T) {
 		status, _, stderr := run("train", "--schedule", tt.schedule)
 		if status != ExitUsage || !strings.Contains(stderr, tt.want) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("--schedule %s: status %d, %q; want 2 and %q", tt.schedule, status, stderr, tt.want)
+		}
+	}
+}
+
+// TestTrainEarlyStop: --early-stop ends an overfitting run early, the
+// done line names the best epoch and the record keeps both weights;
+// --config replays a record's live changes and reports them; bad values
+// exit 2 naming the flag.
+func TestTrainEarlyStop(t *testing.T) {
+	dir := t.TempDir()
+	status, stdout, stderr := run("train", "--json", "--epochs", "40", "--limit", "1000", "--hidden", "64",
+		"--lr", "0.01", "--early-stop", "2", "--out", dir)
+	if status != ExitOK {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var done struct {
+		Event        string
+		BestEpoch    int  `json:"best_epoch"`
+		EarlyStopped bool `json:"early_stopped"`
+		Kept         string
+		Epochs       int
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &done); err != nil {
+		t.Fatal(err)
+	}
+	if done.Event != "done" || !done.EarlyStopped || done.Epochs != done.BestEpoch+2 || done.Kept != "best" {
+		t.Errorf("done line %s", lines[len(lines)-1])
+	}
+	for _, f := range []string{"model.safetensors", "best.safetensors"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+
+	cfg := filepath.Join(t.TempDir(), "changes.json")
+	if err := os.WriteFile(cfg, []byte(`{"changes": [{"step": 3, "setting": "lr", "value": 0.0003}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, stdout, stderr = run("train", "--config", cfg, "--epochs", "1", "--limit", "640", "--hidden", "16")
+	if status != ExitOK || !strings.Contains(stdout, "change    lr 1e-3 → 3e-4 at step 3") {
+		t.Errorf("a replayed change: status %d, %s%s", status, stdout, stderr)
+	}
+
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--early-stop", "x"}, "--early-stop: patience must be a whole number of epochs"},
+		{[]string{"--early-stop", "3:loss"}, `unknown metric "loss" (allowed: val_loss, val_acc)`},
+		{[]string{"--early-stop", "3", "--val-split", "0"}, "early stop watches the validation set"},
+		{[]string{"--keep", "first"}, `--keep: unknown choice "first" (allowed: best, last)`},
+	} {
+		status, _, stderr := run(append([]string{"train"}, tt.args...)...)
+		if status != ExitUsage || !strings.Contains(stderr, tt.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: status %d, %q; want 2 and %q", tt.args, status, stderr, tt.want)
 		}
 	}
 }

@@ -30,7 +30,7 @@ import (
 // the command line's own (lists), so that errors can name the field.
 type trainFlags struct {
 	dataset, classes, hidden, activation, loss, optimizer, augment string
-	schedule                                                       string
+	schedule, earlyStop, keep                                      string
 	lr, momentum, weightDecay, valSplit                            float64
 	batch, epochs, limit                                           int
 	seed                                                           uint64
@@ -50,6 +50,8 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.optimizer, "optimizer", string(d.Optimizer), "optimizer: "+optimizerNames())
 	fs.Float64Var(&f.lr, "lr", d.LR, "learning rate")
 	fs.StringVar(&f.schedule, "schedule", "constant", "learning-rate schedule: "+schedule.Grammar+" (N, K and P in epochs)")
+	fs.StringVar(&f.earlyStop, "early-stop", "off", "stop when the validation metric has not improved for PATIENCE epochs: PATIENCE[:val_loss|val_acc], or off")
+	fs.StringVar(&f.keep, "keep", "best", "which weights the run's model is, best (the best validation epoch's) or last; the record keeps both")
 	fs.Float64Var(&f.momentum, "momentum", d.Momentum, "momentum for the momentum and nesterov optimizers")
 	fs.IntVar(&f.batch, "batch", d.Batch, "batch size")
 	fs.IntVar(&f.epochs, "epochs", d.Epochs, "epochs")
@@ -161,6 +163,14 @@ func runTrain(env Env, args []string) int {
 	return status
 }
 
+// kept says which weights a run's model is, "best" or "last".
+func kept(e *training.DoneEvent) string {
+	if e.Model != nil && e.Model.Best {
+		return "best"
+	}
+	return "last"
+}
+
 // interruptible returns a context that Ctrl-C (SIGINT) and SIGTERM
 // cancel, a function saying which of them did (nil if neither), and a
 // function that cancels the context and stops listening.
@@ -249,6 +259,20 @@ func trainConfig(fs *flag.FlagSet, f trainFlags) (training.Config, error) {
 		}
 		cfg.Schedule = sch
 	}
+	if given["early-stop"] {
+		e, err := training.ParseEarlyStop(f.earlyStop)
+		if err != nil {
+			return cfg, fmt.Errorf("--early-stop: %s", strings.TrimPrefix(err.Error(), "early stop: "))
+		}
+		cfg.EarlyStop = e
+	}
+	if given["keep"] {
+		k, err := training.ParseKeep(f.keep)
+		if err != nil {
+			return cfg, fmt.Errorf("--%w", err)
+		}
+		cfg.Keep = k
+	}
 	if given["augment"] {
 		a, err := imageproc.ParseAugment(f.augment) // its errors name the augmentation
 		if err != nil {
@@ -314,6 +338,9 @@ func (r *reporter) event(ev training.Event) {
 	switch e := ev.(type) {
 	case *training.BatchEvent:
 		r.progress(e.Progress, e.Loss)
+	case *training.ChangeEvent:
+		r.clearBar()
+		r.change(e)
 	case *training.EpochEvent:
 		r.clearBar()
 		r.epoch(e)
@@ -356,7 +383,7 @@ func (r *reporter) epoch(e *training.EpochEvent) {
 			"train_loss": s.TrainLoss, "train_acc": s.TrainAcc,
 			"val_loss": orNull(s.Val.Loss, s.Val.N), "val_acc": orNull(s.Val.Accuracy, s.Val.N),
 			"samples_per_s": math.Round(s.SamplesPerSec), "elapsed_s": seconds(e.Elapsed),
-			"lr": s.LR,
+			"lr": s.LR, "best": s.Best,
 		})
 		return
 	}
@@ -364,8 +391,22 @@ func (r *reporter) epoch(e *training.EpochEvent) {
 	if s.Val.N > 0 {
 		val, valAcc = fmt.Sprintf("%.4f", s.Val.Loss), fmt.Sprintf("%.2f%%", 100*s.Val.Accuracy)
 	}
-	fmt.Fprintf(r.env.Stdout, "%5d  %10.4f  %8.2f%%  %9s  %8s  %9s  %6.1fs\n",
-		s.Epoch, s.TrainLoss, 100*s.TrainAcc, val, valAcc, thousands(s.SamplesPerSec), s.Duration.Seconds())
+	best := ""
+	if s.Best {
+		best = "  best"
+	}
+	fmt.Fprintf(r.env.Stdout, "%5d  %10.4f  %8.2f%%  %9s  %8s  %9s  %6.1fs%s\n",
+		s.Epoch, s.TrainLoss, 100*s.TrainAcc, val, valAcc, thousands(s.SamplesPerSec), s.Duration.Seconds(), best)
+}
+
+// change reports a live change made again from the config's record.
+func (r *reporter) change(e *training.ChangeEvent) {
+	c := e.Change
+	if r.json {
+		r.line(map[string]any{"event": "change", "step": c.Step, "epoch": e.Epoch, "setting": c.Setting, "from": c.From, "value": c.Value})
+		return
+	}
+	fmt.Fprintf(r.env.Stdout, "change    %s\n", c)
 }
 
 func (r *reporter) done(e *training.DoneEvent) {
@@ -381,6 +422,7 @@ func (r *reporter) done(e *training.DoneEvent) {
 			"samples_per_s": math.Round(e.SamplesPerSec), "elapsed_s": seconds(e.Elapsed),
 			"confusion": t.Confusion, "classes": r.data.Classes, "per_class_acc": perClass,
 			"stopped": e.Stopped, "dir": r.dir,
+			"best_epoch": e.BestEpoch, "early_stopped": e.EarlyStopped, "kept": kept(e),
 		}
 		if r.run != "" {
 			m["run"] = r.run
@@ -394,6 +436,17 @@ func (r *reporter) done(e *training.DoneEvent) {
 	w := r.env.Stdout
 	if e.Stopped {
 		fmt.Fprintf(w, "\nstopped after %d of %d steps\n", e.Step, e.Steps)
+	}
+	if e.EarlyStopped {
+		fmt.Fprintf(w, "\nearly stopped after epoch %d of %d: %s did not improve for %d epochs\n",
+			len(e.History), e.Epochs, r.cfg.EarlyStop.Watched(), r.cfg.EarlyStop.Patience)
+	}
+	switch {
+	case e.BestEpoch == 0:
+	case kept(e) == "best":
+		fmt.Fprintf(w, "\nmodel     the best epoch's weights, epoch %d's (--keep last for the last)\n", e.BestEpoch)
+	default:
+		fmt.Fprintf(w, "\nmodel     the last weights (the best epoch, %d, is kept as best.safetensors)\n", e.BestEpoch)
 	}
 	fmt.Fprintf(w, "\ntest      loss %.4f, accuracy %.2f%% on %d images (%s samples/s, %.1fs)\n",
 		t.Loss, 100*t.Accuracy, t.N, thousands(e.SamplesPerSec), e.Elapsed.Seconds())

@@ -169,8 +169,17 @@ func (o *Optimizer) SetMomentum(mu float64) error {
 	return nil
 }
 
-// Beta1 is Adam's β₁ in force (0.9 unless SetMomentum changed it).
-func (o *Optimizer) Beta1() float64 { return o.beta1 }
+// MomentumInForce is the momentum the next Step uses: μ for momentum and
+// nesterov, β₁ for adam and adamw, 0 for the others.
+func (o *Optimizer) MomentumInForce() float64 {
+	switch o.cfg.Kind {
+	case Momentum, Nesterov:
+		return o.cfg.Momentum
+	case Adam, AdamW:
+		return o.beta1
+	}
+	return 0
+}
 
 // SetWeightDecay changes the weight decay from the next Step on, keeping
 // the optimizer's state, as setting param_group["weight_decay"] does in

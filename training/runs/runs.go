@@ -94,7 +94,13 @@ type Summary struct {
 	SamplesPerSec float64             `json:"samples_per_s,omitempty"`
 	ElapsedS      float64             `json:"elapsed_s,omitempty"`
 	Warning       string              `json:"warning,omitempty"`
-	Error         string              `json:"error,omitempty"`
+	// BestEpoch is the epoch with the best validation metric, whose
+	// weights are best.safetensors (0: none, no validation split); Kept
+	// says which weights the test metrics are of, "best" or "last".
+	BestEpoch    int    `json:"best_epoch,omitempty"`
+	Kept         string `json:"kept,omitempty"`
+	EarlyStopped bool   `json:"early_stopped,omitempty"`
+	Error        string `json:"error,omitempty"`
 	// Sweep is set for a run made by a sweep.
 	Sweep *SweepInfo `json:"sweep,omitempty"`
 }
@@ -118,10 +124,11 @@ type Writer struct {
 	summary Summary
 	saved   bool    // a checkpoint has been written: init.safetensors and config.json are there
 	lr      float64 // the learning rate of the last line written
+	changes int     // the live changes config.json holds
 }
 
 // the record's files, removed when a new run starts in a folder
-var recordFiles = []string{training.WeightsFile, training.InitFile, training.ConfigFile, MetricsFile, SummaryFile, EditsFile}
+var recordFiles = []string{training.WeightsFile, training.BestFile, training.InitFile, training.ConfigFile, MetricsFile, SummaryFile, EditsFile}
 
 // Create starts a record in dir (created if needed) for a run of cfg on
 // data: it takes the folder's lock, removes a previous run's files and
@@ -307,6 +314,14 @@ func (w *Writer) epoch(e *training.EpochEvent) error {
 		if err := w.save(e.Model); err != nil {
 			return err
 		}
+		if s.Best {
+			if err := e.Model.SaveBest(w.dir); err != nil {
+				return err
+			}
+		}
+	}
+	if s.Best {
+		w.summary.BestEpoch = s.Epoch
 	}
 	w.summary.Epochs = s.Epoch
 	return w.writeSummary()
@@ -317,12 +332,20 @@ func (w *Writer) epoch(e *training.EpochEvent) error {
 // released.
 func (w *Writer) Finish(last training.Event) error {
 	defer w.Close()
-	var model *training.Model
+	var model, best *training.Model
 	w.summary.Finished = now()
 	w.summary.Status = StatusOf(last)
 	switch e := last.(type) {
 	case *training.DoneEvent:
-		model = e.Model
+		model, best = e.Model, e.Best
+		if e.Last != nil {
+			model = e.Last
+		}
+		w.summary.BestEpoch, w.summary.EarlyStopped = e.BestEpoch, e.EarlyStopped
+		w.summary.Kept = "last"
+		if e.Model != nil && e.Model.Best {
+			w.summary.Kept = "best"
+		}
 		w.summary.Epochs = len(e.History)
 		w.summary.TestLoss, w.summary.TestAcc = finite(e.Test.Loss), finite(e.Test.Accuracy)
 		w.summary.Confusion = e.Test.Confusion
@@ -331,7 +354,8 @@ func (w *Writer) Finish(last training.Event) error {
 		w.summary.SamplesPerSec, w.summary.ElapsedS = math.Round(e.SamplesPerSec), seconds(e.Elapsed)
 		w.summary.Warning = e.Warning
 	case *training.ErrorEvent:
-		model = e.Model
+		model, best = e.Model, e.Best
+		w.summary.BestEpoch = e.BestEpoch
 		w.summary.Epochs = len(e.History)
 		w.summary.Error = e.Err.Error()
 	default:
@@ -342,6 +366,11 @@ func (w *Writer) Finish(last training.Event) error {
 	}
 	if model != nil {
 		if err := w.save(model); err != nil {
+			return err
+		}
+	}
+	if best != nil {
+		if err := best.SaveBest(w.dir); err != nil {
 			return err
 		}
 	}
@@ -373,12 +402,22 @@ func StatusOf(last training.Event) Status {
 // save writes a checkpoint: the whole model the first time, then only
 // its trained weights, since the initial weights and the config stay.
 func (w *Writer) save(m *training.Model) error {
-	if w.saved {
-		return m.SaveTrained(w.dir)
+	if !w.saved {
+		err := m.Save(w.dir)
+		w.saved, w.changes = err == nil, len(m.Config.Changes)
+		return err
 	}
-	err := m.Save(w.dir)
-	w.saved = err == nil
-	return err
+	if err := m.SaveTrained(w.dir); err != nil {
+		return err
+	}
+	// The live changes made since the last checkpoint join the config.
+	if n := len(m.Config.Changes); n != w.changes {
+		if err := m.SaveConfig(w.dir); err != nil {
+			return err
+		}
+		w.changes = n
+	}
+	return nil
 }
 
 // perClass returns each class's precision and recall from a confusion

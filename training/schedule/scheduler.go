@@ -211,24 +211,33 @@ func (r *Scheduler) EpochEnd(valLoss float64) (reduced bool) {
 // cosine when MIN is 0 (the tests check these against PyTorch); with MIN > 0 PyTorch would scale only the part
 // above MIN, and OneCycleLR would overwrite the change at its next step.
 func (r *Scheduler) SetLR(step int, lr float64) error {
+	if err := r.CheckLR(step, lr); err != nil {
+		return err
+	}
+	n := len(r.changes)
+	c := change{step: step, lr: lr, at: r.own(step)}
+	if n > 0 && r.changes[n-1].step == step {
+		r.changes[n-1] = c
+	} else {
+		r.changes = append(r.changes, c)
+	}
+	return nil
+}
+
+// CheckLR reports whether SetLR(step, lr) would be refused, and why,
+// without making the change.
+func (r *Scheduler) CheckLR(step int, lr float64) error {
 	if !(lr > 0 && lr <= maxLR) {
 		return fmt.Errorf("learning rate must be > 0 and ≤ %d (got %g)", maxLR, lr)
 	}
 	if step < 0 || step >= r.steps {
 		return fmt.Errorf("step %d is outside the run (steps 0 to %d)", step, r.steps-1)
 	}
-	n := len(r.changes)
-	if n > 0 && step < r.changes[n-1].step {
+	if n := len(r.changes); n > 0 && step < r.changes[n-1].step {
 		return fmt.Errorf("a change at step %d cannot follow one at step %d", step, r.changes[n-1].step)
 	}
-	c := change{step: step, lr: lr, at: r.own(step)}
-	if peak := lr * (r.peakFrom(step) / c.at); peak > maxLR {
+	if peak := lr * (r.peakFrom(step) / r.own(step)); peak > maxLR {
 		return fmt.Errorf("learning rate %g at step %d would take the rest of the schedule to %.3g (allowed: ≤ %d)", lr, step, peak, maxLR)
-	}
-	if n > 0 && r.changes[n-1].step == step {
-		r.changes[n-1] = c
-	} else {
-		r.changes = append(r.changes, c)
 	}
 	return nil
 }
