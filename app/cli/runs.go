@@ -103,6 +103,16 @@ func runRuns(env Env, args []string) int {
 		if s.TestAcc != nil && s.TestLoss != nil {
 			fmt.Fprintf(w, "test      accuracy %.2f%%, loss %.4f\n", 100**s.TestAcc, *s.TestLoss)
 		}
+		if s.EarlyStopped {
+			fmt.Fprintf(w, "stopped   early, by %s\n", c.EarlyStop)
+		}
+		if s.BestEpoch > 0 {
+			fmt.Fprintf(w, "weights   best epoch %d (best.safetensors), last epoch %d (model.safetensors); the test metrics are the %s's\n",
+				s.BestEpoch, s.Epochs, map[string]string{"best": "best epoch", "last": "last epoch", "": "last epoch"}[s.Kept])
+		}
+		for _, ch := range c.Changes {
+			fmt.Fprintf(w, "change    %s\n", ch)
+		}
 		if s.Note != "" {
 			fmt.Fprintf(w, "note      %s\n", escaped(s.Note))
 		}

@@ -76,10 +76,21 @@ func TestTrainEarlyStop(t *testing.T) {
 		}
 	}
 
-	cfg := filepath.Join(t.TempDir(), "changes.json")
-	if err := os.WriteFile(cfg, []byte(`{"changes": [{"step": 3, "setting": "lr", "value": 0.0003}]}`), 0o644); err != nil {
-		t.Fatal(err)
+	// In the store, runs show names the best epoch and the changes.
+	status, stdout, stderr = run("train", "--json", "--epochs", "2", "--limit", "640", "--hidden", "16", "--config", writeChanges(t))
+	lines = strings.Split(strings.TrimSpace(stdout), "\n")
+	var stored struct{ Run string }
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &stored); status != ExitOK || err != nil || stored.Run == "" {
+		t.Fatalf("status %d, %v: %s", status, err, stderr)
 	}
+	_, shown, _ := run("runs", "show", stored.Run)
+	for _, want := range []string{"weights   best epoch", "the test metrics are the best epoch's", "change    lr 1e-3 → 3e-4 at step 3"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("runs show lacks %q:\n%s", want, shown)
+		}
+	}
+
+	cfg := writeChanges(t)
 	status, stdout, stderr = run("train", "--config", cfg, "--epochs", "1", "--limit", "640", "--hidden", "16")
 	if status != ExitOK || !strings.Contains(stdout, "change    lr 1e-3 → 3e-4 at step 3") {
 		t.Errorf("a replayed change: status %d, %s%s", status, stdout, stderr)
@@ -99,4 +110,15 @@ func TestTrainEarlyStop(t *testing.T) {
 			t.Errorf("%v: status %d, %q; want 2 and %q", tt.args, status, stderr, tt.want)
 		}
 	}
+}
+
+// writeChanges writes a config file with one live change, lr 3e-4 from
+// step 3.
+func writeChanges(t *testing.T) string {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "changes.json")
+	if err := os.WriteFile(cfg, []byte(`{"changes": [{"step": 3, "setting": "lr", "value": 0.0003}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
