@@ -19,23 +19,41 @@ var benchSize = Size{Width: 600, Height: 380, DPI: 96}
 // drawn twice, raw and smoothed), and per-epoch validation points.
 func BenchmarkCurvesRender(b *testing.B) {
 	for _, n := range []int{100, 5000} {
+		b.Run(fmt.Sprintf("points=%d", n), func(b *testing.B) { benchCurves(b, n, CurveOptions{}) })
+	}
+}
+
+// BenchmarkCurvesRenderLive is BenchmarkCurvesRender's chart of a run
+// changed while it trained: three markers and the learning rate on a log
+// axis on the right, as the Training tab draws it.
+func BenchmarkCurvesRenderLive(b *testing.B) {
+	for _, n := range []int{100, 5000} {
+		lr, markers := liveRun(n)
 		b.Run(fmt.Sprintf("points=%d", n), func(b *testing.B) {
-			steps, loss, acc, epochSteps, valLoss, _ := trainingRun(n, 10)
-			b.ReportAllocs()
-			for b.Loop() {
-				p, err := Curves(CurveOptions{Title: "Loss", XLabel: "step", YLabel: "loss", Smoothing: 0.6},
-					Series{Label: "train", X: steps, Y: loss},
-					Series{Label: "other run", X: steps, Y: acc, Color: 2, Dashed: true},
-					Series{Label: "validation", X: epochSteps, Y: valLoss, Color: 1, Points: true},
-				)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := Render(p, benchSize); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchCurves(b, n, CurveOptions{Markers: markers, Secondary: &lr})
 		})
+	}
+}
+
+// benchCurves builds and renders BenchmarkCurvesRender's chart, of n steps,
+// with the markers and secondary series of extra.
+func benchCurves(b *testing.B, n int, extra CurveOptions) {
+	steps, loss, acc, epochSteps, valLoss, _ := trainingRun(n, 10)
+	opts := extra
+	opts.Title, opts.XLabel, opts.YLabel, opts.Smoothing = "Loss", "step", "loss", 0.6
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := Curves(opts,
+			Series{Label: "train", X: steps, Y: loss},
+			Series{Label: "other run", X: steps, Y: acc, Color: 2, Dashed: true},
+			Series{Label: "validation", X: epochSteps, Y: valLoss, Color: 1, Points: true},
+		)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Render(p, benchSize); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -50,6 +50,22 @@ type CurveOptions struct {
 	// area; markers beyond it are not drawn.
 	IgnoreOutliers bool
 
+	// Markers are labelled vertical lines across the plotting area, such
+	// as the steps at which a hyperparameter was changed mid-run: dashed
+	// and faint, each label near the top beside its line on a box of the
+	// background colour. Labels of markers close together are staggered
+	// downwards, go left of their lines at the right edge, and keep clear
+	// of the legend; one with no room left on a small chart is left out.
+	// Markers outside the x axis's range, which is fitted to the series
+	// and never to the markers, are not drawn. Marker.Y is not used.
+	Markers []Marker
+
+	// Secondary, if not nil, is drawn against its own y axis on the right,
+	// such as the learning rate over the run, and listed in the legend as
+	// its Label and " (right axis)". It does not change the x and y axes'
+	// ranges, and Chart's mapping between pixels and data is to them.
+	Secondary *Secondary
+
 	Theme Theme
 }
 
@@ -61,12 +77,14 @@ const (
 	markerRadius = 2.5
 )
 
-// Curves builds a line chart of the series. Non-finite points (a diverged
-// run) and, on a log axis, values ≤ 0 are dropped, never an error; an empty
-// chart (no points yet) still draws its title and axes over a default range.
-// The legend, drawn when more than one series has a label, goes in the
-// corner of the plotting area that covers the least data, top right when
-// that is free. The only error is a series whose X and Y differ in length.
+// Curves builds a line chart of the series, with the markers and secondary
+// series of opts. Non-finite points (a diverged run) and, on a log axis,
+// values ≤ 0 are dropped, never an error; an empty chart (no points yet)
+// still draws its title and axes over a default range. The legend, drawn
+// when more than one series (the secondary one included) has a label, goes
+// in the corner of the plotting area that covers the least data and
+// marker labels, top right when that is free. The only error is a series,
+// or the secondary one, whose X and Y differ in length.
 func Curves(opts CurveOptions, series ...Series) (*plot.Plot, error) {
 	th := opts.Theme.withDefaults()
 	p := th.newPlot(opts.Title, opts.XLabel, opts.YLabel)
@@ -77,6 +95,20 @@ func Curves(opts CurveOptions, series ...Series) (*plot.Plot, error) {
 		p.Y.Tick.Marker = logTicks{}
 	}
 	p.Add(th.grid(true, true))
+
+	// Behind the curves: the markers' lines, then the secondary series.
+	mk := newMarkers(th, opts.Markers)
+	if mk != nil {
+		p.Add(mk.lines())
+	}
+	var sec *secondary
+	if opts.Secondary != nil {
+		var err error
+		if sec, err = newSecondary(th, *opts.Secondary); err != nil {
+			return nil, err
+		}
+		p.Add(sec)
+	}
 
 	var (
 		raws, mains []*curve
@@ -115,10 +147,26 @@ func Curves(opts CurveOptions, series ...Series) (*plot.Plot, error) {
 	all := append(raws, mains...)
 	for _, c := range all {
 		p.Add(c)
+		leg.keepClear = append(leg.keepClear, c)
 	}
 	setCurveRanges(p, all, measured, opts)
-	if len(leg.entries) > 1 {
-		leg.curves = all
+	if sec != nil {
+		leg.keepClear = append(leg.keepClear, sec)
+		if opts.Secondary.Label != "" {
+			leg.entries = append(leg.entries, legendEntry{label: opts.Secondary.Label + secondaryRightAxis, curve: sec.line})
+		}
+	}
+	// Over the curves: the markers' labels, then the legend, which the
+	// markers draw where there are any.
+	if mk != nil {
+		p.Add(mk)
+		leg.keepClear = append(leg.keepClear, mk)
+	}
+	switch {
+	case len(leg.entries) < 2:
+	case mk != nil:
+		mk.legend = leg
+	default:
 		p.Add(leg)
 	}
 	return p, nil
@@ -189,35 +237,42 @@ func setCurveRanges(p *plot.Plot, curves []*curve, measured []float64, opts Curv
 		xmin, xmax = lo, xmax+1
 	}
 
-	fixed := opts.YMin < opts.YMax && (!opts.LogY || opts.YMin > 0)
-	switch {
-	case fixed:
+	if opts.YMin < opts.YMax && (!opts.LogY || opts.YMin > 0) {
 		ymin, ymax = opts.YMin, opts.YMax
-	case ymin > ymax && opts.LogY:
-		ymin, ymax = 0.1, 1
-	case ymin > ymax:
-		ymin, ymax = 0, 1
-	case ymin == ymax && opts.LogY:
-		ymin, ymax = ymin/2, ymax*2
-	case ymin == ymax:
-		d := math.Abs(ymin) / 10
+	} else {
+		ymin, ymax = autoRange(ymin, ymax, opts.LogY, p.Y.Tick.Marker)
+	}
+	p.X.Min, p.X.Max = niceRange(xmin, xmax, p.X.Tick.Marker)
+	p.Y.Min, p.Y.Max = ymin, ymax
+}
+
+// autoRange returns the automatic y range of data from lo to hi, on a log
+// axis if log: a default where there is no data (lo > hi), widened where
+// it is a single value, and widened to the labelled ticks of ticks just
+// outside it where they are close (niceRange).
+func autoRange(lo, hi float64, log bool, ticks plot.Ticker) (float64, float64) {
+	switch {
+	case lo > hi && log:
+		lo, hi = 0.1, 1
+	case lo > hi:
+		lo, hi = 0, 1
+	case lo == hi && log:
+		lo, hi = lo/2, hi*2
+	case lo == hi:
+		d := math.Abs(lo) / 10
 		if d == 0 {
 			d = 1
 		}
-		ymin, ymax = ymin-d, ymax+d
+		lo, hi = lo-d, hi+d
 	}
-	xmin, xmax = niceRange(xmin, xmax, p.X.Tick.Marker)
-	if !fixed {
-		ymin, ymax = niceRange(ymin, ymax, p.Y.Tick.Marker)
-	}
-	p.X.Min, p.X.Max = xmin, xmax
-	p.Y.Min, p.Y.Max = ymin, ymax
+	return niceRange(lo, hi, ticks)
 }
 
 // curve draws one series as a line, markers or both. Long lines are thinned
 // to the plotting area's width in pixels when drawn.
 type curve struct {
-	xs, ys []float64 // drawable points
+	xs, ys []float64  // drawable points
+	y      *plot.Axis // the y axis it is drawn against; nil for the plot's
 	line   draw.LineStyle
 	marker *draw.GlyphStyle // nil: no markers
 
@@ -247,6 +302,9 @@ func (c *curve) points(dc draw.Canvas, p *plot.Plot, pixelsPerColumn float64) []
 		}
 	}
 	trX, trY := p.Transforms(&dc)
+	if c.y != nil {
+		trY = func(v float64) vg.Length { return dc.Y(c.y.Norm(v)) }
+	}
 	pts := make([]vg.Point, len(xs))
 	for i := range xs {
 		pts[i] = vg.Point{X: trX(xs[i]), Y: trY(ys[i])}
@@ -428,11 +486,23 @@ func deviceDPI(dc draw.Canvas) float64 {
 }
 
 // legend draws the legend of a line chart in a box, in the corner of the
-// plotting area where it covers the least of the curves.
+// plotting area where it covers the least of what is drawn there.
 type legend struct {
-	theme   Theme
-	entries []legendEntry
-	curves  []*curve // everything drawn, to keep clear of
+	theme     Theme
+	entries   []legendEntry
+	keepClear []obstacle // everything drawn in the plotting area
+}
+
+// obstacle is something drawn in the plotting area that a legend keeps
+// clear of.
+type obstacle interface {
+	// appendDrawn appends to drawn what it draws in dc, as curves.
+	appendDrawn(drawn []drawnCurve, dc draw.Canvas, p *plot.Plot) []drawnCurve
+}
+
+// appendDrawn implements obstacle.
+func (c *curve) appendDrawn(drawn []drawnCurve, dc draw.Canvas, p *plot.Plot) []drawnCurve {
+	return append(drawn, drawnCurve{points: c.points(dc, p, 4), markers: c.marker != nil, weight: c.weight})
 }
 
 type legendEntry struct {
@@ -442,22 +512,48 @@ type legendEntry struct {
 
 // Plot implements plot.Plotter.
 func (l *legend) Plot(dc draw.Canvas, p *plot.Plot) {
-	drawn := make([]drawnCurve, len(l.curves))
-	for i, c := range l.curves {
-		drawn[i] = drawnCurve{points: c.points(dc, p, 4), markers: c.marker != nil, weight: c.weight}
+	if b, ok := l.place(dc, p); ok {
+		b.draw(dc, l.theme, 1)
 	}
-	drawLegendBox(dc, l.theme, 1, drawn, func(lg *plot.Legend) {
+}
+
+// place lays the legend out in dc, in the corner that covers the least of
+// what is drawn; ok is false where it does not fit.
+func (l *legend) place(dc draw.Canvas, p *plot.Plot) (b legendBox, ok bool) {
+	drawn := make([]drawnCurve, 0, len(l.keepClear))
+	for _, o := range l.keepClear {
+		drawn = o.appendDrawn(drawn, dc, p)
+	}
+	return placeLegend(dc, l.theme, drawn, func(lg *plot.Legend) {
 		for _, e := range l.entries {
 			lg.Add(e.label, e.curve)
 		}
 	})
 }
 
+// legendBox is a legend laid out in a box in a corner of a plotting area.
+type legendBox struct {
+	lg  plot.Legend
+	box vg.Rectangle
+}
+
+// legendPad is the room around a legend inside its box, in points.
+const legendPad = 5
+
 // drawLegendBox draws a legend, its entries added by add, in a box of the
 // background colour at opacity alpha, in the corner of dc that covers the
-// least of what is drawn (right top on a tie, then right bottom, left top,
-// left bottom). It draws nothing where the box would not fit.
+// least of what is drawn (see placeLegend).
 func drawLegendBox(dc draw.Canvas, th Theme, alpha float64, drawn []drawnCurve, add func(*plot.Legend)) {
+	if b, ok := placeLegend(dc, th, drawn, add); ok {
+		b.draw(dc, th, alpha)
+	}
+}
+
+// placeLegend lays out a legend, its entries added by add, in the corner
+// of dc that covers the least of what is drawn (right top on a tie, then
+// right bottom, left top, left bottom). ok is false where the box would
+// not fit.
+func placeLegend(dc draw.Canvas, th Theme, drawn []drawnCurve, add func(*plot.Legend)) (b legendBox, ok bool) {
 	lg := plot.NewLegend()
 	lg.TextStyle.Color = th.Foreground
 	lg.TextStyle.Font = font.From(sans, legendSize)
@@ -466,7 +562,7 @@ func drawLegendBox(dc draw.Canvas, th Theme, alpha float64, drawn []drawnCurve, 
 	lg.Top = true
 	add(&lg)
 	var (
-		pad     = vg.Points(5)
+		pad     = vg.Points(legendPad)
 		inset   = vg.Points(4)
 		descent = lg.TextStyle.FontExtents().Descent
 		size    = lg.Rectangle(dc).Size()
@@ -474,7 +570,7 @@ func drawLegendBox(dc draw.Canvas, th Theme, alpha float64, drawn []drawnCurve, 
 		h       = size.Y + 2*pad + descent
 	)
 	if w > dc.Max.X-dc.Min.X-2*inset || h > dc.Max.Y-dc.Min.Y-2*inset {
-		return // a legend larger than the plot would hide it
+		return legendBox{}, false // a legend larger than the plot would hide it
 	}
 	left, right := dc.Min.X+inset, dc.Max.X-inset-w
 	top, bottom := dc.Max.Y-inset-h, dc.Min.Y+inset
@@ -483,12 +579,18 @@ func drawLegendBox(dc draw.Canvas, th Theme, alpha float64, drawn []drawnCurve, 
 		boxes = append(boxes, vg.Rectangle{Min: corner, Max: vg.Point{X: corner.X + w, Y: corner.Y + h}})
 	}
 	best := leastCovered(boxes, drawn)
-	box := boxes[best]
-	outline := []vg.Point{box.Min, {X: box.Max.X, Y: box.Min.Y}, box.Max, {X: box.Min.X, Y: box.Max.Y}}
+	lg.Left = best >= 2
+	return legendBox{lg: lg, box: boxes[best]}, true
+}
+
+// draw draws the legend on a box of the background colour at opacity
+// alpha.
+func (b legendBox) draw(dc draw.Canvas, th Theme, alpha float64) {
+	box, pad := b.box, vg.Points(legendPad)
+	outline := rectPoints(box)
 	dc.FillPolygon(withAlpha(th.Background, alpha), outline)
 	dc.StrokeLines(draw.LineStyle{Color: th.Grid, Width: vg.Points(0.75)}, append(outline, box.Min))
-	lg.Left = best >= 2
-	lg.Draw(draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+	b.lg.Draw(draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
 		Min: vg.Point{X: box.Min.X + pad, Y: box.Min.Y + pad},
 		Max: vg.Point{X: box.Max.X - pad, Y: box.Max.Y - pad},
 	}})

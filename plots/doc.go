@@ -1,5 +1,7 @@
 // Package plots draws the workbench's charts with gonum/plot: training
-// curves, class-probability bars, confusion matrices, heat maps of a
+// curves (with labelled markers, such as the changes made to a run while
+// it trained, and a secondary series such as the learning rate on an axis
+// of its own), class-probability bars, confusion matrices, heat maps of a
 // function over a grid (a loss surface, a convexity map), with contours,
 // a colour bar and descent paths, and the charts of a hyperparameter
 // sweep (a metric against one setting, over a grid of two, in parallel
@@ -22,10 +24,11 @@
 // Error policy: Curves drops non-finite points (a diverged run is data, not a
 // mistake), and with IgnoreOutliers clips the points beyond the bulk of the
 // data; it draws an empty chart with its title and axes when there is
-// nothing to draw, and fails only for a series whose X and Y differ in
-// length. Bars and Confusion, whose input is a finished result,
-// return an error for empty input, mismatched lengths, NaN or Inf, as
-// gonum/plot's New* functions do. Heatmap returns an error for a malformed
+// nothing to draw, drops markers whose X is not finite, and fails only for
+// a series (or its Secondary series) whose X and Y differ in length. Bars
+// and Confusion, whose input is a finished result, return an error for
+// empty input, mismatched lengths, NaN or Inf, as gonum/plot's New*
+// functions do. Heatmap returns an error for a malformed
 // grid (too few x or y values, ones that are not finite and strictly
 // increasing, a Z of the wrong length), a path whose X and Y differ in
 // length or an option out of its range, but not for NaN or Inf in Z, which

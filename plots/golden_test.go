@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
@@ -202,12 +203,61 @@ func TestGoldenCurves(t *testing.T) {
 			}
 			checkGolden(t, "curves_outliers_"+th.name, p)
 
+			// A run changed live: three markers, two of them close
+			// together, and the learning rate on a log axis on the right.
+			checkGolden(t, "curves_markers_"+th.name, liveRunChart(t, th.theme, 600))
+
 			// An exported chart carries its run's settings.
 			p = lossChart(t, th.theme, 600)
 			SetSubtitle(p, runSettings)
 			checkGolden(t, "curves_subtitle_"+th.name, p)
 		})
 	}
+}
+
+// liveRun returns the learning rate of a run of n steps that warms up
+// over its first 10%, and the markers of the changes made to it while it
+// ran: the learning rate cut at 30% and again at 67%, and weight decay
+// turned on just before the second cut.
+func liveRun(n int) (lr Secondary, markers []Marker) {
+	cut1, decay, cut2 := 3*n/10, 63*n/100, 2*n/3
+	lr = Secondary{Label: "learning rate", LogY: true, Color: 2}
+	for s := 1; s <= n; s++ {
+		v := 1e-3
+		switch {
+		case s <= n/10:
+			v = 1e-5 + (1e-3-1e-5)*float64(s)/float64(n/10)
+		case s > cut2:
+			v = 1e-4
+		case s > cut1:
+			v = 3e-4
+		}
+		lr.X = append(lr.X, float64(s))
+		lr.Y = append(lr.Y, v)
+	}
+	markers = []Marker{
+		{X: float64(cut1), Label: fmt.Sprintf("lr 1e-3 → 3e-4 at step %d", cut1)},
+		{X: float64(decay), Label: fmt.Sprintf("weight decay 0 → 1e-4 at step %d", decay)},
+		{X: float64(cut2), Label: fmt.Sprintf("lr 3e-4 → 1e-4 at step %d", cut2)},
+	}
+	return lr, markers
+}
+
+// liveRunChart is the loss chart of liveRun.
+func liveRunChart(t testing.TB, theme Theme, n int) *plot.Plot {
+	steps, loss, _, epochSteps, valLoss, _ := trainingRun(n, 6)
+	lr, markers := liveRun(n)
+	p, err := Curves(CurveOptions{
+		Title: "Loss", XLabel: "step", YLabel: "cross-entropy loss",
+		Smoothing: 0.6, Markers: markers, Secondary: &lr, Theme: theme,
+	},
+		Series{Label: "train", X: steps, Y: loss, Color: 0},
+		Series{Label: "validation", X: epochSteps, Y: valLoss, Color: 1, Points: true, Dashed: true},
+	)
+	if err != nil {
+		t.Fatalf("Curves: %v", err)
+	}
+	return p
 }
 
 var digits = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}

@@ -7,9 +7,7 @@ import (
 	"math"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -80,13 +78,6 @@ type Path struct {
 	Label string // legend entry; "" for none
 	X, Y  []float64
 	Color int // palette index, see Theme.Color
-}
-
-// Marker is a labelled point drawn over a heat map as a cross, such as the
-// trained weights or the grid's minimum. Its label is written beside it.
-type Marker struct {
-	Label string
-	X, Y  float64
 }
 
 // HeatmapOptions configure a heat map.
@@ -209,7 +200,7 @@ func buildHeatmap(g Grid, o HeatmapOptions) (*heatmap, error) {
 	p.Y.Tick.Marker = linearTicks{Target: 5}
 
 	layer := &heatLayer{x: xs, y: ys, s: s, scale: sc}
-	bar := &colorBar{scale: sc, label: o.ZLabel, theme: th}
+	bar := newColorBar(sc, o.ZLabel, th)
 	tr := newTracer(nx, ny)
 	for k := 1; k <= o.Contours; k++ {
 		level := sc.slo + float64(k)*(sc.shi-sc.slo)/float64(o.Contours+1)
@@ -989,20 +980,9 @@ func inkOn(bg color.Color) color.Color {
 // in the map hides the least of what is drawn (the first of equals). It
 // returns the box.
 func (o *overlay) markerLabel(dc draw.Canvas, pt vg.Point, label string, drawn []drawnCurve) vg.Rectangle {
-	sty := text.Style{
-		Color:   o.theme.Foreground,
-		Font:    font.From(sans, annotationSize),
-		XAlign:  draw.XLeft,
-		YAlign:  draw.YCenter,
-		Handler: plot.DefaultTextHandler,
-	}
-	var (
-		pad = vg.Points(2)
-		gap = vg.Points(crossRadius + 2)
-		ext = sty.FontExtents()
-		w   = sty.Width(label) + 2*pad
-		h   = ext.Ascent + ext.Descent + 2*pad
-	)
+	t := newTag(o.theme, label)
+	w, h := t.size()
+	gap := vg.Points(crossRadius + 2)
 	at := func(left, bottom vg.Length) vg.Rectangle {
 		return vg.Rectangle{Min: vg.Point{X: left, Y: bottom}, Max: vg.Point{X: left + w, Y: bottom + h}}
 	}
@@ -1021,8 +1001,7 @@ func (o *overlay) markerLabel(dc draw.Canvas, pt vg.Point, label string, drawn [
 	if len(fits) > 0 {
 		box = fits[leastCovered(fits, drawn)]
 	}
-	dc.FillPolygon(withAlpha(o.theme.Background, 0.8), rectPoints(box))
-	dc.FillText(sty, vg.Point{X: box.Min.X + pad, Y: (box.Min.Y + box.Max.Y) / 2}, label)
+	t.draw(dc, box, withAlpha(o.theme.Background, 0.8))
 	return box
 }
 
@@ -1127,13 +1106,13 @@ func (t noDataThumb) Thumbnail(dc *draw.Canvas) {
 }
 
 // colorBar draws a heat map's colour bar right of the map, as tall as it,
-// with ticks and the ZLabel on its right. It lies outside the plotting
-// area: its GlyphBoxes make the plot leave room for it.
+// with ticks and the ZLabel on its right (a sideScale). It lies outside
+// the plotting area: its GlyphBoxes make the plot leave room for it.
 type colorBar struct {
 	scale *heatScale
-	label string
 	marks []barMark
 	theme Theme
+	side  *sideScale
 }
 
 // barMark is a line across the colour bar at a contour level.
@@ -1144,43 +1123,20 @@ type barMark struct {
 
 // Colour bar layout, in points.
 const (
-	barGap      = 12  // between the map and the bar
-	barWidth    = 11  // of the bar
-	barTick     = 4   // major tick length, minor ticks half
-	barLabelGap = 2.5 // between a tick and its label
-	barTitleGap = 3   // between the widest tick label and the ZLabel, as newPlot pads axis labels
+	barGap   = 12 // between the map and the bar
+	barWidth = 11 // of the bar
 )
 
-// ticks returns the colour bar's ticks, fitted to a bar length points
-// high (unfitted if length is 0), and the offset their labels are relative
-// to, "" for none (see labelOffset).
-func (b *colorBar) ticks(length vg.Length) ([]plot.Tick, string) {
-	sc := b.scale
-	a := plot.Axis{Min: sc.lo, Max: sc.hi, Scale: plot.LinearScale{}}
-	var m axisFitter = linearTicks{Target: 6}
+// newColorBar returns the colour bar of sc, titled label.
+func newColorBar(sc *heatScale, label string, th Theme) *colorBar {
+	ink := draw.LineStyle{Color: th.Foreground, Width: vg.Points(0.75)}
+	var ticks axisFitter = linearTicks{Target: 6}
 	if sc.kind == LogSequential {
-		a.Scale, m = plot.LogScale{}, logTicks{}
+		ticks = logTicks{}
 	}
-	a.Tick.Marker, a.Tick.Label = m, b.tickStyle()
-	if length > 0 {
-		m.fitAxis(&a, length, 0, false)
-	}
-	if t, ok := a.Tick.Marker.(linearTicks); ok {
-		ticks, off := t.ticks(sc.lo, sc.hi)
-		if off != 0 {
-			return ticks, formatOffset(off)
-		}
-		return ticks, ""
-	}
-	return a.Tick.Marker.Ticks(sc.lo, sc.hi), ""
-}
-
-// offsetStyle is the style of the offset above the bar, anchored at its
-// bottom left corner.
-func (b *colorBar) offsetStyle() text.Style {
-	sty := b.tickStyle()
-	sty.YAlign = draw.YBottom
-	return sty
+	side := newSideScale(sc.lo, sc.hi, ticks, label,
+		vg.Points(barGap+barWidth), vg.Points(barGap), ink, th.Foreground, th.Foreground)
+	return &colorBar{scale: sc, theme: th, side: side}
 }
 
 // frac returns the fraction of the bar's height, from the bottom, at which
@@ -1189,72 +1145,10 @@ func (b *colorBar) frac(s float64) float64 {
 	return (s - b.scale.slo) / (b.scale.shi - b.scale.slo)
 }
 
-func (b *colorBar) tickStyle() text.Style {
-	return text.Style{
-		Color:   b.theme.Foreground,
-		Font:    font.From(sans, tickSize),
-		XAlign:  draw.XLeft,
-		YAlign:  draw.YCenter,
-		Handler: plot.DefaultTextHandler,
-	}
-}
-
-func (b *colorBar) labelStyle() text.Style {
-	return text.Style{
-		Color:    b.theme.Foreground,
-		Font:     font.From(sans, labelSize),
-		Rotation: math.Pi / 2,
-		XAlign:   draw.XCenter,
-		YAlign:   draw.YTop, // the top of the rotated text faces the bar
-		Handler:  plot.DefaultTextHandler,
-	}
-}
-
-// tickLabelX returns the offset of the tick labels from the map's right
-// edge, and the widest label.
-func (b *colorBar) tickLabelX(ticks []plot.Tick) (x, widest vg.Length) {
-	sty := b.tickStyle()
-	for _, t := range ticks {
-		if t.Label != "" {
-			widest = max(widest, sty.Width(t.Label))
-		}
-	}
-	return vg.Points(barGap + barWidth + barTick + barLabelGap), widest
-}
-
 // GlyphBoxes implements plot.GlyphBoxer: boxes right of the plotting area
-// for the tick labels and the ZLabel, so that the plot leaves room for
-// the colour bar.
-func (b *colorBar) GlyphBoxes(*plot.Plot) []plot.GlyphBox {
-	ticks, offset := b.ticks(0)
-	x, widest := b.tickLabelX(ticks)
-	sty := b.tickStyle()
-	boxes := make([]plot.GlyphBox, 0, len(ticks)+2)
-	// The bar itself, so that there is room for it even with no labels.
-	boxes = append(boxes, plot.GlyphBox{X: 1, Y: 0.5, Rectangle: vg.Rectangle{Max: vg.Point{X: vg.Points(barGap + barWidth + barTick)}}})
-	for _, t := range ticks {
-		if t.Label == "" {
-			continue
-		}
-		r := sty.Rectangle(t.Label)
-		r.Min.X += x
-		r.Max.X += x
-		boxes = append(boxes, plot.GlyphBox{X: 1, Y: b.frac(b.scale.scaled(t.Value)), Rectangle: r})
-	}
-	if b.label != "" {
-		r := b.labelStyle().Rectangle(b.label)
-		off := x + widest + vg.Points(barTitleGap)
-		r.Min.X += off
-		r.Max.X += off
-		boxes = append(boxes, plot.GlyphBox{X: 1, Y: 0.5, Rectangle: r})
-	}
-	if offset != "" {
-		r := b.offsetStyle().Rectangle(offset)
-		r = r.Add(vg.Point{X: vg.Points(barGap), Y: vg.Points(offsetGap)})
-		boxes = append(boxes, plot.GlyphBox{X: 1, Y: 1, Rectangle: r})
-	}
-	return boxes
-}
+// for the bar, its tick labels and the ZLabel, so that the plot leaves
+// room for the colour bar.
+func (b *colorBar) GlyphBoxes(*plot.Plot) []plot.GlyphBox { return b.side.boxes }
 
 // Plot implements plot.Plotter.
 func (b *colorBar) Plot(dc draw.Canvas, _ *plot.Plot) {
@@ -1268,8 +1162,6 @@ func (b *colorBar) Plot(dc draw.Canvas, _ *plot.Plot) {
 	if y1 <= y0 {
 		return
 	}
-	yAt := func(s float64) vg.Length { return y0 + vg.Length(b.frac(s))*(y1-y0) }
-
 	bar := vg.Rectangle{Min: vg.Point{X: x0, Y: y0}, Max: vg.Point{X: x1, Y: y1}}
 	paintRaster(dc, bar, func(a rasterArea) {
 		b := a.img.Bounds()
@@ -1282,30 +1174,9 @@ func (b *colorBar) Plot(dc draw.Canvas, _ *plot.Plot) {
 		}
 	})
 	for _, m := range b.marks {
-		y := yAt(m.s)
+		y := dc.Y(b.frac(m.s))
 		dc.StrokeLine2(m.style, x0, y, x1, y)
 	}
-	axis := draw.LineStyle{Color: b.theme.Foreground, Width: vg.Points(0.75)}
 	dc.StrokeLines(draw.LineStyle{Color: b.theme.Foreground, Width: vg.Points(0.5)}, append(rectPoints(bar), bar.Min))
-
-	ticks, offset := b.ticks(y1 - y0)
-	lx, widest := b.tickLabelX(ticks)
-	sty := b.tickStyle()
-	if offset != "" {
-		dc.FillText(b.offsetStyle(), vg.Point{X: x0, Y: y1 + vg.Points(offsetGap)}, offset)
-	}
-	for _, t := range ticks {
-		y := yAt(sc.scaled(t.Value))
-		l := vg.Points(barTick)
-		if t.Label == "" {
-			l /= 2
-		}
-		dc.StrokeLine2(axis, x1, y, x1+l, y)
-		if t.Label != "" {
-			dc.FillText(sty, vg.Point{X: dc.Max.X + lx, Y: y}, t.Label)
-		}
-	}
-	if b.label != "" {
-		dc.FillText(b.labelStyle(), vg.Point{X: dc.Max.X + lx + widest + vg.Points(barTitleGap), Y: (y0 + y1) / 2}, b.label)
-	}
+	b.side.draw(dc)
 }

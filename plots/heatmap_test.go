@@ -646,7 +646,7 @@ func TestHeatmapColorBarTicks(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []string
-		ticks, _ := h.bar.ticks(0)
+		ticks, _ := h.bar.side.ticks(0)
 		for _, tk := range ticks {
 			if tk.Label != "" {
 				got = append(got, tk.Label)

@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -100,5 +101,67 @@ func TestContainsClippedPoint(t *testing.T) {
 	}
 	if chart.Contains(math.NaN(), 10) {
 		t.Errorf("Contains(NaN, 10) = true")
+	}
+}
+
+// TestHoverWithSecondary follows the recipe of PixelAt's doc on a chart
+// with a secondary axis, which narrows the plotting area: the points of
+// CurveOptions.Line, placed with PixelAt, lie on the line drawn, and DataAt
+// reads their x back. The secondary line lies where its own axis puts it.
+func TestHoverWithSecondary(t *testing.T) {
+	train, val := hoverRun(400)
+	// The learning rate from 1e-4 to 1e-2 (a range niceRange keeps), with
+	// a step at 1e-3, halfway up a log axis.
+	lr := Secondary{Label: "learning rate", Color: 2}
+	for s := 1; s <= 400; s++ {
+		v := 1e-3
+		switch {
+		case s == 1:
+			v = 1e-2
+		case s == 400:
+			v = 1e-4
+		}
+		lr.X, lr.Y = append(lr.X, float64(s)), append(lr.Y, v)
+	}
+	for _, opts := range []CurveOptions{{Smoothing: 0.9}, {LogY: true}, {Smoothing: 0.6, IgnoreOutliers: true}} {
+		for _, logLR := range []bool{true, false} {
+			for _, th := range themes {
+				sec := lr
+				sec.LogY = logLR
+				opts.Theme, opts.Secondary = th.theme, &sec
+				opts.Markers = []Marker{{X: 200, Label: "lr 1e-2 → 1e-3 at step 200"}}
+				chart := curvesChart(t, opts, train, val)
+				name := fmt.Sprintf("LogY %v, secondary LogY %v, %s theme", opts.LogY, logLR, th.name)
+				for _, s := range []Series{train, val} {
+					x, y := opts.Line(s)
+					for i := 0; i < len(x); i += 11 {
+						px, py := chart.PixelAt(x[i], y[i])
+						if !chart.Contains(px, py) {
+							t.Errorf("%s: point %d (%v, %v) of %s at (%.1f, %.1f) is outside the plotting area %v", name, i, x[i], y[i], s.Label, px, py, chart.DataRect)
+							continue
+						}
+						if !nearby(chart, x[i], y[i], th.theme.Color(s.Color), 40) && !nearby(chart, x[i], y[i], th.theme.Color(1-s.Color), 40) {
+							t.Errorf("%s: no pixel around point %d (%v, %v) of %s is its colour", name, i, x[i], y[i], s.Label)
+						}
+						if dx, _, ok := chart.DataAt(px, py); !ok || math.Abs(dx-x[i]) > 1e-9*math.Abs(x[i]) {
+							t.Errorf("%s: DataAt(PixelAt(%v, %v)) x = %v, %v", name, x[i], y[i], dx, ok)
+						}
+					}
+				}
+				// The learning rate's step at 1e-3: halfway up on a log
+				// axis from 1e-4 to 1e-2, 0.09/0.1 of the way up on a
+				// linear one from 0 to 0.01.
+				frac := 0.5
+				if !logLR {
+					frac = (1e-3 - 0) / (0.01 - 0)
+				}
+				_, top, _, bottom := chart.bounds()
+				want := bottom - frac*(bottom-top)
+				on, above, below := lineColumns(chart, want, th.theme.Color(2)), lineColumns(chart, want-6, th.theme.Color(2)), lineColumns(chart, want+6, th.theme.Color(2))
+				if on < 30 || on < 3*max(above, below) {
+					t.Errorf("%s: the learning rate's colour is in %d columns at y = %.1f, %d 6 pixels above and %d below, want it on the line", name, on, want, above, below)
+				}
+			}
+		}
 	}
 }

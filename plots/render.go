@@ -64,7 +64,9 @@ type Chart struct {
 	// all the room), and then DataAt always reports ok false.
 	DataRect image.Rectangle
 
-	// X and Y are the data ranges of the axes as drawn.
+	// X and Y are the data ranges of the axes as drawn: of the left y
+	// axis where a line chart draws a Secondary series against its own on
+	// the right.
 	X, Y AxisRange
 
 	// area is the exact plotting area in pixels: left, top, right, bottom.

@@ -559,7 +559,7 @@ func SweepHeatmap(o SweepHeatmapOptions) (*plot.Plot, error) {
 	}
 	p.Add(cells)
 	if len(finiteValues) > 0 { // a scale of nothing would only puzzle
-		p.Add(&colorBar{scale: cells.scale, label: o.ValueName, theme: th})
+		p.Add(newColorBar(cells.scale, o.ValueName, th))
 	}
 	return p, nil
 }
