@@ -18,14 +18,16 @@ type chartControls struct {
 	axis      *widget.Select
 	logLoss   *widget.Check
 	outliers  *widget.Check
+	lr        *widget.Check // the learning rate on a right-hand axis; nil where not offered
 	smoothing *widget.Slider
 	smoothLbl *widget.Label
 	content   fyne.CanvasObject // the controls in a row
 }
 
 // newChartControls makes controls showing o; every change is handed to
-// set, which applies it to its owner's options and redraws.
-func newChartControls(o chartOptions, set func(func(*chartOptions))) *chartControls {
+// set, which applies it to its owner's options and redraws. withLR offers
+// the learning rate on a right-hand axis.
+func newChartControls(o chartOptions, set func(func(*chartOptions)), withLR bool) *chartControls {
 	c := &chartControls{
 		axis: &widget.Select{Options: []string{axisStep, axisEpoch, axisSeconds}, Selected: o.axis, OnChanged: func(s string) {
 			set(func(o *chartOptions) { o.axis = s })
@@ -39,7 +41,12 @@ func newChartControls(o chartOptions, set func(func(*chartOptions))) *chartContr
 		set(func(o *chartOptions) { o.smoothing = v })
 	}}
 	smoothing := container.NewBorder(nil, nil, widget.NewLabel("Smoothing"), c.smoothLbl, c.smoothing)
-	c.content = container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel("x-axis"), c.axis, c.logLoss, c.outliers), nil, smoothing)
+	left := container.NewHBox(widget.NewLabel("x-axis"), c.axis, c.logLoss, c.outliers)
+	if withLR {
+		c.lr = &widget.Check{Text: "LR", Checked: o.showLR, OnChanged: func(on bool) { set(func(o *chartOptions) { o.showLR = on }) }}
+		left.Add(c.lr)
+	}
+	c.content = container.NewBorder(nil, nil, left, nil, smoothing)
 	return c
 }
 

@@ -67,7 +67,17 @@ type experimentForm struct {
 	schedule    *field
 	// preview draws the schedule over the run (the workbench updates it
 	// when the experiment is valid).
-	preview *schedulePreview
+	preview   *schedulePreview
+	earlyStop *field
+	keep      *widget.Select
+	// live is the box saying how the form acts on a run that trains.
+	live *liveBox
+	// replay holds the live changes of the run the form's settings came
+	// from (Run again), which a run of them makes again; replayBox shows
+	// them.
+	replay    []training.Change
+	replayBox *fyne.Container
+	replayMsg *widget.Label
 
 	flip, rotateOn, shiftOn, penOn, noiseOn *widget.Check
 	rotate, shift, pen, noise               *field
@@ -91,6 +101,10 @@ type formHooks struct {
 	preview func()
 	// findLR runs the learning-rate range test on the form's experiment.
 	findLR func()
+	// applyLive applies the learning rate, momentum and weight decay to
+	// the run that trains (Enter in their fields, the slider's release,
+	// Apply to this run).
+	applyLive func()
 }
 
 func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
@@ -124,7 +138,11 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 		f.syncSlider()
 		edit()
 	})
-	f.lrSlider = &widget.Slider{Min: -5, Max: 1, Step: 0.01, OnChanged: f.sliderMoved}
+	f.lrSlider = &widget.Slider{Min: -5, Max: 1, Step: 0.01, OnChanged: f.sliderMoved, OnChangeEnded: func(float64) {
+		if !f.settingSlider { // SetValue ends a change too
+			f.submitLive()
+		}
+	}}
 	f.momentum = numberField(k, "0.9", false, func(c *training.Config, v float64) {
 		c.Optimizer, c.Momentum = optim.Momentum, v
 	}, edit)
@@ -138,6 +156,24 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 		_, err := schedule.Parse(text)
 		return err
 	}, edit)
+	f.earlyStop = newField(k, "off", func(text string) error {
+		_, err := training.ParseEarlyStop(text)
+		return err
+	}, edit)
+	f.keep = &widget.Select{Options: []string{keepBestChoice, keepLastChoice}, Selected: keepBestChoice, OnChanged: func(string) { edit() }}
+	for _, e := range []*field{f.lr, f.momentum, f.weightDecay} {
+		e.OnSubmitted = func(string) { f.submitLive() }
+	}
+	f.live = newLiveBox(func() { f.submitLive() })
+	f.replayMsg = widget.NewLabel("")
+	f.replayMsg.Wrapping = fyne.TextWrapWord
+	forget := &widget.Button{Text: "Forget them", Icon: theme.ContentClearIcon(), OnTapped: func() {
+		f.replay = nil
+		f.showReplay()
+		edit()
+	}}
+	f.replayBox = container.NewBorder(nil, nil, nil, container.NewVBox(forget), f.replayMsg)
+	f.replayBox.Hide()
 
 	f.flip = widget.NewCheck("Horizontal flip (off for digits)", func(bool) { edit() })
 	f.rotateOn = widget.NewCheck("Rotate ± degrees", func(bool) { f.updateAugment(); edit() })
@@ -182,6 +218,10 @@ func (f *experimentForm) build() fyne.CanvasObject {
 		formRow{label: "Weight decay", widget: f.weightDecay, hint: "L2; decoupled for adamw", field: f.weightDecay},
 		formRow{label: "LR schedule", widget: container.NewVBox(f.schedule, f.preview.content), field: f.schedule,
 			hint: "constant, step:N:GAMMA, cosine[:MIN][,warmup=K], onecycle[:MAXLR] or plateau:P:GAMMA; N, K, P in epochs"},
+		formRow{label: "Early stop", widget: f.earlyStop, field: f.earlyStop,
+			hint: "off, or PATIENCE[:val_loss|val_acc]: stop when the validation metric has not improved for PATIENCE epochs"},
+		formRow{label: "Keep", widget: f.keep,
+			hint: "the run keeps both; Classify and the landscape use this one"},
 	)
 	aug := container.NewVBox(
 		f.flip,
@@ -194,7 +234,7 @@ func (f *experimentForm) build() fyne.CanvasObject {
 	return container.NewVBox(
 		heading("Data"), data,
 		widget.NewSeparator(), heading("Model"), model,
-		widget.NewSeparator(), heading("Optimization"), opt,
+		widget.NewSeparator(), heading("Optimization"), f.live.content, f.replayBox, opt,
 		widget.NewSeparator(), heading("Augmentation"), aug, preview,
 	)
 }
@@ -379,6 +419,13 @@ func (f *experimentForm) set(cfg training.Config) {
 		sch.Kind = schedule.Constant
 	}
 	f.schedule.SetText(sch.String())
+	f.earlyStop.SetText(cfg.EarlyStop.String())
+	f.keep.SetSelected(keepBestChoice)
+	if cfg.Keep == training.KeepLast {
+		f.keep.SetSelected(keepLastChoice)
+	}
+	f.replay = slices.Clone(cfg.Changes)
+	f.showReplay()
 	a := cfg.Augment
 	f.flip.SetChecked(a.Flip)
 	f.rotateOn.SetChecked(a.Rotate > 0)
@@ -401,6 +448,35 @@ func (f *experimentForm) set(cfg training.Config) {
 	f.updateAugment()
 	f.syncSlider()
 	f.edited()
+}
+
+// The Keep choices.
+const (
+	keepBestChoice = "Best epoch's weights"
+	keepLastChoice = "Last weights"
+)
+
+// submitLive applies the live settings to the run that trains, if one
+// does.
+func (f *experimentForm) submitLive() {
+	if f.live.on && f.hooks.applyLive != nil {
+		f.hooks.applyLive()
+	}
+}
+
+// showReplay shows the changes a run of the form's settings will make
+// again.
+func (f *experimentForm) showReplay() {
+	if len(f.replay) == 0 {
+		f.replayBox.Hide()
+		return
+	}
+	var parts []string
+	for _, c := range f.replay {
+		parts = append(parts, c.String())
+	}
+	f.replayMsg.SetText("A run of these settings replays the live changes of the run they came from: " + strings.Join(parts, "; ") + ".")
+	f.replayBox.Show()
 }
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -470,6 +546,16 @@ func (f *experimentForm) config() (training.Config, error) {
 	if err := num("weight decay", f.weightDecay, &cfg.WeightDecay); err != nil {
 		return cfg, err
 	}
+	es, err := training.ParseEarlyStop(f.earlyStop.Text)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.EarlyStop = es
+	cfg.Keep = training.KeepBest
+	if f.keep.Selected == keepLastChoice {
+		cfg.Keep = training.KeepLast
+	}
+	cfg.Changes = slices.Clone(f.replay)
 	cfg.Augment.Flip = f.flip.Checked
 	if f.rotateOn.Checked {
 		if err := num("rotation", f.rotate, &cfg.Augment.Rotate); err != nil {

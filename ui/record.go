@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"sort"
 	"sync"
 
 	"github.com/neuralworkbench/workbench/training"
@@ -18,8 +19,11 @@ type record struct {
 type snapshot struct {
 	cfg     training.Config
 	classes []string
-	// per batch: the x coordinates in the three units and the values
-	step, epoch, secs, loss, acc []float64
+	// per batch: the x coordinates in the three units and the values,
+	// and the learning rate the update used
+	step, epoch, secs, loss, acc, lr []float64
+	// the live changes, in step order
+	changes []training.Change
 	// per epoch, from the validation set
 	vStep, vEpoch, vSecs, vLoss, vAcc []float64
 	history                           []training.EpochSummary
@@ -61,6 +65,9 @@ func (r *record) add(ev training.Event) {
 		d.secs = append(d.secs, e.Elapsed.Seconds())
 		d.loss = append(d.loss, e.Loss)
 		d.acc = append(d.acc, e.Accuracy)
+		d.lr = append(d.lr, e.LR)
+	case *training.ChangeEvent:
+		d.changes = append(d.changes, e.Change)
 	case *training.EpochEvent:
 		d.progress = e.Progress
 		d.history = append(d.history, e.Summary)
@@ -83,11 +90,23 @@ func (r *record) snapshot() *snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.data
-	for _, v := range []*[]float64{&s.step, &s.epoch, &s.secs, &s.loss, &s.acc, &s.vStep, &s.vEpoch, &s.vSecs, &s.vLoss, &s.vAcc} {
+	s.changes = append([]training.Change(nil), s.changes...)
+	for _, v := range []*[]float64{&s.step, &s.epoch, &s.secs, &s.loss, &s.acc, &s.lr, &s.vStep, &s.vEpoch, &s.vSecs, &s.vLoss, &s.vAcc} {
 		*v = append([]float64(nil), *v...)
 	}
 	s.history = append([]training.EpochSummary(nil), s.history...)
 	return &s
+}
+
+// stepX is where step (from 1) lies on the chosen x axis: its batch's
+// coordinate, if the snapshot has it.
+func (s *snapshot) stepX(axis string, step int) (float64, bool) {
+	i := sort.SearchFloat64s(s.step, float64(step))
+	if i == len(s.step) || s.step[i] != float64(step) {
+		return 0, false
+	}
+	bx, _ := s.x(axis)
+	return bx[i], true
 }
 
 // x returns the batch and validation x coordinates in the chosen unit.

@@ -28,9 +28,63 @@ type runner struct {
 	// when there is no data directory, and then runs are not kept.
 	store runs.Store
 
-	mu     sync.Mutex // guards cancel and run
+	mu     sync.Mutex // guards cancel, run, cfg and live
 	cancel context.CancelFunc
 	run    *training.Run
+	cfg    training.Config
+	// live holds the value in force of each setting changed while the run
+	// trains (see Run.Change); the others are cfg's.
+	live map[training.Setting]float64
+}
+
+// liveConfig is the config of the run that trains, and whether one does.
+func (r *runner) liveConfig() (training.Config, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cfg, r.run != nil
+}
+
+// inForce is a live setting's value in the run that trains: the last
+// change made, or the run's own.
+func (r *runner) inForce(s training.Setting) float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if v, ok := r.live[s]; ok {
+		return v
+	}
+	return liveOf(r.cfg, s)
+}
+
+// change makes a live change to the run that trains (see Run.Change).
+func (r *runner) change(s training.Setting, v float64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.run == nil {
+		return errors.New("no run is training: the setting applies to the next run")
+	}
+	if err := r.run.Change(s, v); err != nil {
+		return err
+	}
+	r.live[s] = v
+	return nil
+}
+
+// effective is the config of the run with its live changes in force, to
+// compare with the form's.
+func (r *runner) effective(cfg training.Config) training.Config {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for s, v := range r.live {
+		setLive(&cfg, s, v)
+	}
+	return cfg
+}
+
+// training reports whether a run takes live changes now.
+func (r *runner) training() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.run != nil
 }
 
 // start begins a run of cfg unless one is going; on the UI goroutine.
@@ -58,6 +112,9 @@ func (r *runner) execute(ctx context.Context, cfg training.Config, rec *record) 
 		r.cancel, r.run = nil, nil
 		r.mu.Unlock()
 	}()
+	r.mu.Lock()
+	r.cfg, r.live = cfg, map[training.Setting]float64{}
+	r.mu.Unlock()
 	data, err := r.prepare(cfg)
 	if err == nil && ctx.Err() != nil {
 		bridge.Do(func() {
@@ -153,6 +210,9 @@ func describeModel(m *training.Model, s *snapshot) string {
 		d += " (diverged; the last good weights)"
 	case s.done != nil:
 		d += fmt.Sprintf(", test accuracy %.2f%%", 100*s.done.Test.Accuracy)
+	}
+	if m.Best {
+		d += fmt.Sprintf(", the best epoch's weights (epoch %d)", m.Epoch)
 	}
 	return d
 }

@@ -70,7 +70,7 @@ func newRunsCurves(win fyne.Window, t *tasks) *runsCurves {
 	c := &runsCurves{win: win, tasks: t, opts: chartOptions{axis: axisEpoch, smoothing: 0.9}, which: runMetrics[0]}
 	c.chart = newChartView(300, 150)
 	c.chart.resized = c.redraw
-	c.options = newChartControls(c.opts, c.setOption)
+	c.options = newChartControls(c.opts, c.setOption, false)
 	var titles []string
 	for _, m := range runMetrics {
 		titles = append(titles, m.title)

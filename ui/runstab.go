@@ -393,14 +393,36 @@ func (r *runsTab) enableActions() {
 	}
 }
 
-// load makes the run's model the window's, off the UI goroutine.
+// load makes the run's model the window's, off the UI goroutine: the
+// weights its config keeps, or, when the run kept a best epoch other than
+// its last, the ones the user picks.
 func (r *runsTab) load() {
 	e, ok := r.current()
 	if !ok {
 		return
 	}
+	if b := e.Summary.BestEpoch; b > 0 && b != e.Summary.Epochs {
+		items := []*fyne.MenuItem{
+			fyne.NewMenuItem(fmt.Sprintf("Best epoch's weights (epoch %d)", b), func() { r.loadKeeping(e, training.KeepBest) }),
+			fyne.NewMenuItem(fmt.Sprintf("Last weights (epoch %d)", e.Summary.Epochs), func() { r.loadKeeping(e, training.KeepLast) }),
+		}
+		widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", items...), r.win.Canvas(), fyne.NewPos(0, r.loadModel.Size().Height), r.loadModel)
+		return
+	}
+	r.loadKeeping(e, "")
+}
+
+// loadKeeping loads a run's best or last weights ("": those its config
+// keeps).
+func (r *runsTab) loadKeeping(e runs.Entry, keep training.Keep) {
 	r.tasks.start(func() {
-		m, err := training.LoadModel(e.Dir)
+		var m *training.Model
+		var err error
+		if keep == "" {
+			m, err = training.LoadModel(e.Dir)
+		} else {
+			m, err = training.LoadModelKeeping(e.Dir, keep)
+		}
 		bridge.Do(func() {
 			if err != nil {
 				r.status.SetText("Cannot load the model of run " + e.ID + ": " + err.Error())

@@ -185,6 +185,9 @@ func (w *Workbench) Tour(dir string) error {
 	if err := w.tourSweep(dir); err != nil {
 		return err
 	}
+	if err := w.tourLive(dir, ended); err != nil {
+		return err
+	}
 
 	// The smallest window the workbench supports, with a field in error.
 	bridge.DoAndWait(func() {
@@ -359,6 +362,58 @@ func (w *Workbench) tourSweep(dir string) error {
 	})
 	time.Sleep(1500 * time.Millisecond)
 	return w.capture(dir, "runs-sweep.png")
+}
+
+// tourLive trains a run and changes its learning rate twice while it is
+// paused, from the form: the form's live box, then the curves with the
+// two changes marked and the learning rate on its own axis.
+func (w *Workbench) tourLive(dir string, ended <-chan struct{}) error {
+	bridge.DoAndWait(func() {
+		cfg := training.DefaultConfig()
+		cfg.Epochs, cfg.LR = 12, 0.003
+		w.form.set(cfg)
+		w.tabs.SelectIndex(0)
+		w.training.options.lr.SetChecked(true)
+		w.controls.train.OnTapped()
+	})
+	for i, change := range []struct {
+		at float64
+		lr string
+	}{{0.3, "0.0003"}, {0.6, "0.00003"}} {
+		if err := waitFor(3*time.Minute, func() bool { return w.controls.progress.Value >= change.at }); err != nil {
+			return fmt.Errorf("the run for the live changes: %w", err)
+		}
+		bridge.DoAndWait(func() {
+			w.controls.pause.OnTapped()
+			w.form.lr.SetText(change.lr)
+			w.keys.reveal(w.form.live.content)
+		})
+		if i == 1 {
+			time.Sleep(800 * time.Millisecond)
+			if err := w.capture(dir, "live-pending.png"); err != nil {
+				return err
+			}
+		}
+		bridge.DoAndWait(func() { w.applyLive() })
+		if i == 1 {
+			time.Sleep(800 * time.Millisecond)
+			if err := w.capture(dir, "live-applied.png"); err != nil {
+				return err
+			}
+		}
+		bridge.DoAndWait(func() { w.controls.pause.OnTapped() })
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Minute):
+		return fmt.Errorf("the run with live changes did not end")
+	}
+	time.Sleep(1000 * time.Millisecond)
+	if err := w.capture(dir, "live-changes.png"); err != nil {
+		return err
+	}
+	bridge.DoAndWait(func() { w.training.options.lr.SetChecked(false) })
+	return nil
 }
 
 // waitFor polls cond on the UI goroutine until it holds.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -35,6 +36,7 @@ type chartOptions struct {
 	axis           string
 	logLoss        bool
 	ignoreOutliers bool // fit the y axes to the bulk of the data
+	showLR         bool // the learning rate on a right-hand axis (Training tab)
 	smoothing      float64
 	dark           bool
 }
@@ -44,24 +46,27 @@ type chartOptions struct {
 type trainingTab struct {
 	win fyne.Window
 
-	options   *chartControls
-	lossChart *chartView
-	accChart  *chartView
-	confusion *chartView
-	readout   *widget.Label
-	table     *widget.Table
-	results   *widget.Label
-	perClass  *widget.Label
-	errorBox  *fyne.Container
-	errorText *widget.Label
-	warnBox   *fyne.Container // a run that ended without learning
-	warnText  *widget.Label
-	runInfo   *widget.Label // the settings of the run on screen
-	stale     *widget.Label // shown when the form no longer matches them
-	savePlot  *widget.Button
-	saveModel *widget.Button
-	mistakes  *fyne.Container // Most confused… and how to see a cell's images, shown with a confusion matrix
-	content   fyne.CanvasObject
+	options    *chartControls
+	lossChart  *chartView
+	accChart   *chartView
+	confusion  *chartView
+	readout    *widget.Label
+	table      *widget.Table
+	results    *widget.Label
+	perClass   *widget.Label
+	weights    *widget.Label       // which weights the run's model is
+	useWeights *widget.RadioGroup  // the best epoch's or the last, for Classify and the landscape
+	weightsRun *training.DoneEvent // the run useWeights chooses from
+	errorBox   *fyne.Container
+	errorText  *widget.Label
+	warnBox    *fyne.Container // a run that ended without learning
+	warnText   *widget.Label
+	runInfo    *widget.Label // the settings of the run on screen
+	stale      *widget.Label // shown when the form no longer matches them
+	savePlot   *widget.Button
+	saveModel  *widget.Button
+	mistakes   *fyne.Container // Most confused… and how to see a cell's images, shown with a confusion matrix
+	content    fyne.CanvasObject
 
 	controls *runControls // told of the run's progress with every redraw
 	models   *modelHolder // the model Save model… saves
@@ -73,11 +78,16 @@ type trainingTab struct {
 	opts    chartOptions
 	shown   *snapshot // what the charts show, for the pointer readout
 	history []training.EpochSummary
+	columns []tableColumn // the per-epoch table's, on the UI goroutine
 
 	// The form's settings, to tell when they no longer are the run's; on
 	// the UI goroutine.
 	formCfg   training.Config
 	formValid bool
+	// effective gives a run's config with its live changes in force, and
+	// live says whether a run takes live changes now.
+	effective func(training.Config) training.Config
+	live      func() bool
 
 	throttle *bridge.Throttle
 }
@@ -96,7 +106,7 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 	t.confusion.hover = t.pointCell
 	t.confusion.tapped = func(x, y float64) { gallery.openCell(t.current(), x, y) }
 	t.throttle = bridge.NewThrottle(redrawInterval, t.render)
-	t.options = newChartControls(t.opts, t.setOption)
+	t.options = newChartControls(t.opts, t.setOption, true)
 	t.readout = widget.NewLabel("Point at a chart to read its values.")
 	t.readout.Wrapping = fyne.TextWrapWord // never cut off
 
@@ -104,20 +114,25 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 	t.table.ShowHeaderRow = true
 	t.table.CreateHeader = func() fyne.CanvasObject { return widget.NewLabel("") }
 	t.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 && id.Col < len(tableColumns) {
+		if id.Col >= 0 && id.Col < len(t.columns) {
 			l := o.(*widget.Label)
 			l.TextStyle = fyne.TextStyle{Bold: true}
-			l.SetText(tableColumns[id.Col].title)
+			l.SetText(t.columns[id.Col].title)
 		}
 	}
-	for i, c := range tableColumns {
-		t.table.SetColumnWidth(i, c.width)
-	}
+	t.setColumns(false)
 	t.results = widget.NewLabel("Train a network to see its test accuracy here.")
 	t.results.Wrapping = fyne.TextWrapWord
 	t.results.TextStyle = fyne.TextStyle{Bold: true}
 	t.perClass = widget.NewLabel("")
 	t.perClass.Wrapping = fyne.TextWrapWord
+	t.weights = widget.NewLabel("")
+	t.weights.Wrapping = fyne.TextWrapWord
+	t.weights.Hide()
+	t.useWeights = widget.NewRadioGroup([]string{useBest, useLast}, t.chooseWeights)
+	t.useWeights.Horizontal = true
+	t.useWeights.Required = true
+	t.useWeights.Hide()
 
 	t.errorText = widget.NewLabel("")
 	t.errorText.Wrapping = fyne.TextWrapWord
@@ -149,7 +164,7 @@ func newTrainingTab(win fyne.Window, controls *runControls, models *modelHolder,
 	// The run's outcome scrolls under the save buttons, so that a long
 	// failure message never makes the window taller than 700 pixels.
 	t.confusion.img.SetMinSize(fyne.NewSize(220, 210))
-	outcome := container.NewVScroll(container.NewVBox(t.errorBox, t.warnBox, t.results, t.perClass, t.mistakes, t.confusion))
+	outcome := container.NewVScroll(container.NewVBox(t.errorBox, t.warnBox, t.results, t.perClass, t.weights, t.useWeights, t.mistakes, t.confusion))
 	resultsBox := container.NewBorder(container.NewHBox(t.savePlot, t.saveModel), nil, nil, nil, outcome)
 	bottom := container.NewHSplit(t.table, resultsBox)
 	bottom.Offset = 0.5
@@ -184,6 +199,7 @@ func (t *trainingTab) start(rec *record) {
 	t.shown = nil
 	t.mu.Unlock()
 	t.history = nil
+	t.setColumns(false)
 	t.table.Refresh()
 	t.table.ScrollToTop()
 	t.errorBox.Hide()
@@ -192,6 +208,9 @@ func (t *trainingTab) start(rec *record) {
 	t.pointer(0, 0, false) // the readout and markers were the previous run's
 	t.results.SetText("Training…")
 	t.perClass.SetText("")
+	t.weights.Hide()
+	t.useWeights.Hide()
+	t.weightsRun = nil
 	t.saveModel.Disable()
 	t.mistakes.Hide()
 	t.runInfo.SetText("This run: " + describeConfig(rec.cfg(), nil))
@@ -216,12 +235,60 @@ func (t *trainingTab) updateStale() {
 	t.mu.Lock()
 	rec := t.rec
 	t.mu.Unlock()
-	if rec == nil || (t.formValid && sameSettings(rec.cfg(), t.formCfg)) {
+	if rec == nil {
 		t.stale.Hide()
 		return
 	}
-	t.stale.SetText("Settings changed since this run: what you see is the run's, with the settings above.")
+	run := rec.cfg()
+	if t.effective != nil {
+		run = t.effective(run)
+	}
+	if t.formValid && sameSettings(run, t.formCfg) {
+		t.stale.Hide()
+		return
+	}
+	text := "Settings changed since this run: they apply to the next run. What you see is this run's, with the settings above."
+	if t.formValid && t.live != nil && t.live() {
+		// The live settings the form has but the run has not yet taken.
+		var pending []string
+		form := t.formCfg
+		for _, st := range liveSettings(run) {
+			if v, in := liveOf(form, st), liveOf(run, st); v != in {
+				pending = append(pending, fmt.Sprintf("%s %s (the run has %s)", st.Label(), training.ShortNumber(v), training.ShortNumber(in)))
+			}
+			setLive(&form, st, liveOf(run, st))
+		}
+		switch {
+		case len(pending) > 0 && sameSettings(run, form):
+			text = "Not applied yet: " + strings.Join(pending, ", ") + ". Press Enter in the field or Apply to this run, or it applies to the next run."
+		case len(pending) > 0:
+			text = "Not applied yet: " + strings.Join(pending, ", ") + " (Enter or Apply to this run). The other changed settings apply to the next run."
+		}
+	}
+	t.stale.SetText(text)
 	t.stale.Show()
+}
+
+// liveOf and setLive read and write a live setting of a config.
+func liveOf(c training.Config, s training.Setting) float64 {
+	switch s {
+	case training.SettingLR:
+		return c.LR
+	case training.SettingMomentum:
+		return c.Momentum
+	}
+	return c.WeightDecay
+}
+
+func setLive(c *training.Config, s training.Setting, v float64) {
+	switch s {
+	case training.SettingLR:
+		c.LR = v
+	case training.SettingMomentum:
+		c.Momentum = v
+	default:
+		c.WeightDecay = v
+	}
 }
 
 // sameSettings reports whether two experiments are the same.
@@ -241,7 +308,16 @@ func (t *trainingTab) fail(err error) {
 // render draws the charts off the UI goroutine and hands them over.
 func (t *trainingTab) render() {
 	t.mu.Lock()
-	rec, opts := t.rec, t.opts
+	rec := t.rec
+	t.mu.Unlock()
+	t.draw(rec)
+}
+
+// draw renders rec's charts and hands them over, unless another run is on
+// screen by then.
+func (t *trainingTab) draw(rec *record) {
+	t.mu.Lock()
+	opts := t.opts
 	t.mu.Unlock()
 	var snap *snapshot
 	if rec != nil {
@@ -263,6 +339,16 @@ func (t *trainingTab) render() {
 		}
 	}
 	bridge.Do(func() {
+		t.mu.Lock()
+		stale := t.rec != rec
+		t.mu.Unlock()
+		if stale {
+			// A new run started while this was drawn: showing the old
+			// run's outcome now would leave it under the new run's
+			// curves (an error box, say), and a redraw of the new run
+			// is on its way.
+			return
+		}
 		if err1 == nil {
 			t.lossChart.show(loss)
 		}
@@ -300,11 +386,39 @@ func curveSpecs(s *snapshot, o chartOptions, th plots.Theme) (loss, acc curveSpe
 	if s.cfg.Loss != "" {
 		lossTitle = "Loss (" + s.cfg.Loss.String() + ")"
 	}
+	markers := changeMarkers(s, o.axis)
+	var lr *plots.Secondary
+	if o.showLR && len(s.lr) > 0 {
+		lo, hi := slices.Min(s.lr), slices.Max(s.lr)
+		lr = &plots.Secondary{Label: "learning rate", X: bx, Y: s.lr, LogY: lo > 0 && hi >= 5*lo, Color: 2}
+	}
 	loss = curveSpec{plots.CurveOptions{Title: lossTitle, XLabel: xLabel, YLabel: "loss", LogY: o.logLoss,
-		IgnoreOutliers: o.ignoreOutliers, Smoothing: o.smoothing, Theme: th}, series(s.loss, s.vLoss)}
+		IgnoreOutliers: o.ignoreOutliers, Smoothing: o.smoothing, Theme: th, Markers: markers, Secondary: lr}, series(s.loss, s.vLoss)}
 	acc = curveSpec{plots.CurveOptions{Title: "Accuracy", XLabel: xLabel, YLabel: "accuracy",
-		IgnoreOutliers: o.ignoreOutliers, Smoothing: o.smoothing, Theme: th}, series(s.acc, s.vAcc)}
+		IgnoreOutliers: o.ignoreOutliers, Smoothing: o.smoothing, Theme: th, Markers: markers, Secondary: lr}, series(s.acc, s.vAcc)}
 	return loss, acc
+}
+
+// changeMarkers are a run's live changes as labelled lines on its charts,
+// one a step: "lr 1e-3 → 3e-4 at step 1,240".
+func changeMarkers(s *snapshot, axis string) []plots.Marker {
+	var ms []plots.Marker
+	for i := 0; i < len(s.changes); {
+		step := s.changes[i].Step
+		var parts []string
+		for ; i < len(s.changes) && s.changes[i].Step == step; i++ {
+			parts = append(parts, changeText(s.changes[i]))
+		}
+		if x, ok := s.stepX(axis, step); ok {
+			ms = append(ms, plots.Marker{X: x, Label: strings.Join(parts, ", ") + " at step " + training.Thousands(step)})
+		}
+	}
+	return ms
+}
+
+// changeText is a change without its step: "lr 1e-3 → 3e-4".
+func changeText(c training.Change) string {
+	return fmt.Sprintf("%s %s → %s", c.Setting.Label(), training.ShortNumber(c.From), training.ShortNumber(c.Value))
 }
 
 // plot builds the chart.
@@ -330,6 +444,7 @@ func (t *trainingTab) showSnapshot(s *snapshot) {
 	}
 	if len(s.history) != len(t.history) {
 		t.history = s.history
+		t.setColumns(slices.ContainsFunc(s.history, func(e training.EpochSummary) bool { return len(e.Changes) > 0 }))
 		t.table.Refresh()
 		t.table.ScrollToBottom()
 	}
@@ -347,9 +462,15 @@ func (t *trainingTab) showSnapshot(s *snapshot) {
 			t.warnBox.Show()
 		}
 		status := "Finished"
-		if d.Stopped {
+		switch {
+		case d.Stopped:
 			status = fmt.Sprintf("Stopped after %d of %d steps", d.Step, d.Steps)
+		case d.EarlyStopped:
+			es := s.cfg.EarlyStop
+			status = fmt.Sprintf("Early stopped after epoch %d of %d (%s did not improve for %d epochs)",
+				len(d.History), d.Epochs, metricName(es.Watched()), es.Patience)
 		}
+		t.showWeights(d)
 		t.results.SetText(fmt.Sprintf("%s: test accuracy %.2f%%, loss %.4f on %s images.",
 			status, 100*d.Test.Accuracy, d.Test.Loss, thousands(float64(d.Test.N))))
 		var parts []string
@@ -358,6 +479,69 @@ func (t *trainingTab) showSnapshot(s *snapshot) {
 		}
 		t.perClass.SetText("Per class: " + strings.Join(parts, " · "))
 	}
+}
+
+// The choices of weights a finished run offers.
+const (
+	useBest = "Best epoch's weights"
+	useLast = "Last weights"
+)
+
+// metricName names a validation metric in a sentence.
+func metricName(m training.Metric) string {
+	if m == training.ValAcc {
+		return "validation accuracy"
+	}
+	return "validation loss"
+}
+
+// showWeights says which weights a finished run's model is, and offers
+// the other ones when they differ; on the UI goroutine.
+func (t *trainingTab) showWeights(d *training.DoneEvent) {
+	if t.weightsRun == d {
+		return // shown already: keep the user's choice
+	}
+	t.weightsRun = d
+	if d.Best == nil {
+		t.weights.SetText("No validation split: the model is the last weights.")
+		t.weights.Show()
+		t.useWeights.Hide()
+		return
+	}
+	last := len(d.History)
+	switch {
+	case d.BestEpoch == last && !d.Stopped:
+		t.weights.SetText(fmt.Sprintf("The last epoch, %d, is the best on the validation set: its weights are the model.", last))
+		t.useWeights.Hide()
+	case d.Model.Best:
+		t.weights.SetText(fmt.Sprintf("The model is the best epoch's weights, epoch %d's (of %d), and the test results are theirs; the last weights are kept too. Classify and the landscape use:", d.BestEpoch, last))
+		t.useWeights.Show()
+	default:
+		t.weights.SetText(fmt.Sprintf("The model is the last weights (Keep: last), and the test results are theirs; the best epoch's, epoch %d's, are kept too. Classify and the landscape use:", d.BestEpoch))
+		t.useWeights.Show()
+	}
+	t.weights.Show()
+	choice := useLast
+	if d.Model.Best {
+		choice = useBest
+	}
+	t.useWeights.OnChanged = nil // showing the run's own choice changes no model
+	t.useWeights.SetSelected(choice)
+	t.useWeights.OnChanged = t.chooseWeights
+}
+
+// chooseWeights hands the chosen weights of the run on screen to the
+// Classify tab and the landscape.
+func (t *trainingTab) chooseWeights(choice string) {
+	d := t.weightsRun
+	if d == nil || d.Best == nil || d.Last == nil {
+		return
+	}
+	m, which := d.Last, "the last weights"
+	if choice == useBest {
+		m, which = d.Best, fmt.Sprintf("the best epoch's weights (epoch %d)", d.BestEpoch)
+	}
+	t.models.set(m, fmt.Sprintf("Last run: %s, %s, %s", m.Net.Spec, m.Source, which))
 }
 
 // current is the snapshot the charts show, or nil.
@@ -454,43 +638,89 @@ func nearest(xs []float64, x float64) int {
 	return i
 }
 
-// The per-epoch table.
-var tableColumns = []struct {
+// tableColumn is a column of the per-epoch table.
+type tableColumn struct {
 	title string
 	width float32
-}{{"Epoch", 56}, {"Train loss", 86}, {"Train acc", 82}, {"Val loss", 76}, {"Val acc", 76}, {"Time", 56}}
+	cell  func(t *trainingTab, s training.EpochSummary) string
+}
 
-func (t *trainingTab) tableSize() (int, int) { return len(t.history), len(tableColumns) }
+// The per-epoch table's columns; changesColumn joins them, second, for a
+// run with live changes, so that they show without scrolling.
+var (
+	tableColumns = []tableColumn{
+		{"Epoch", 56, func(t *trainingTab, s training.EpochSummary) string {
+			if s.Epoch == t.bestEpoch() {
+				return fmt.Sprint(s.Epoch) + " ★" // the best epoch so far, whose weights the run keeps
+			}
+			return fmt.Sprint(s.Epoch)
+		}},
+		{"Train loss", 84, func(_ *trainingTab, s training.EpochSummary) string { return formatLoss(s.TrainLoss) }},
+		{"Train acc", 78, func(_ *trainingTab, s training.EpochSummary) string { return fmt.Sprintf("%.2f%%", 100*s.TrainAcc) }},
+		{"Val loss", 74, func(_ *trainingTab, s training.EpochSummary) string {
+			if s.Val.N == 0 {
+				return "—"
+			}
+			return formatLoss(s.Val.Loss)
+		}},
+		{"Val acc", 74, func(_ *trainingTab, s training.EpochSummary) string {
+			if s.Val.N == 0 {
+				return "—"
+			}
+			return fmt.Sprintf("%.2f%%", 100*s.Val.Accuracy)
+		}},
+		{"LR", 60, func(_ *trainingTab, s training.EpochSummary) string { return training.ShortNumber(s.LR) }},
+		{"Time", 56, func(_ *trainingTab, s training.EpochSummary) string {
+			return fmt.Sprintf("%.1fs", s.Duration.Seconds())
+		}},
+	}
+	changesColumn = tableColumn{"Changes", 190, func(_ *trainingTab, s training.EpochSummary) string {
+		var parts []string
+		for _, c := range s.Changes {
+			parts = append(parts, changeText(c)+" @"+training.Thousands(c.Step))
+		}
+		return strings.Join(parts, "; ")
+	}}
+)
 
-func (t *trainingTab) tableCell() fyne.CanvasObject { return widget.NewLabel("") }
-
-func (t *trainingTab) tableUpdate(id widget.TableCellID, o fyne.CanvasObject) {
-	if id.Row >= len(t.history) {
+// setColumns lays the table out with or without the changes column.
+func (t *trainingTab) setColumns(changes bool) {
+	cols := tableColumns
+	if changes {
+		cols = append([]tableColumn{tableColumns[0], changesColumn}, tableColumns[1:]...)
+	}
+	if len(cols) == len(t.columns) {
 		return
 	}
-	s := t.history[id.Row]
-	text := ""
-	switch id.Col {
-	case 0:
-		text = fmt.Sprint(s.Epoch)
-	case 1:
-		text = formatLoss(s.TrainLoss)
-	case 2:
-		text = fmt.Sprintf("%.2f%%", 100*s.TrainAcc)
-	case 3:
-		text = "—"
-		if s.Val.N > 0 {
-			text = formatLoss(s.Val.Loss)
-		}
-	case 4:
-		text = "—"
-		if s.Val.N > 0 {
-			text = fmt.Sprintf("%.2f%%", 100*s.Val.Accuracy)
-		}
-	case 5:
-		text = fmt.Sprintf("%.1fs", s.Duration.Seconds())
+	t.columns = cols
+	for i, c := range cols {
+		t.table.SetColumnWidth(i, c.width)
 	}
-	o.(*widget.Label).SetText(text)
+	t.table.Refresh()
+}
+
+func (t *trainingTab) tableSize() (int, int) { return len(t.history), len(t.columns) }
+
+func (t *trainingTab) tableCell() fyne.CanvasObject {
+	return &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+}
+
+func (t *trainingTab) tableUpdate(id widget.TableCellID, o fyne.CanvasObject) {
+	if id.Row >= len(t.history) || id.Col >= len(t.columns) {
+		return
+	}
+	o.(*widget.Label).SetText(t.columns[id.Col].cell(t, t.history[id.Row]))
+}
+
+// bestEpoch is the best epoch so far (0 for none): the last marked best.
+func (t *trainingTab) bestEpoch() int {
+	best := 0
+	for _, s := range t.history {
+		if s.Best {
+			best = s.Epoch
+		}
+	}
+	return best
 }
 
 // formatLoss shows four decimals, or two significant digits for losses

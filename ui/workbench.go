@@ -6,6 +6,7 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
 	"image"
 
 	"fyne.io/fyne/v2"
@@ -86,6 +87,7 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		sourceChanged: w.listClasses,
 		preview:       w.previewAugment,
 		findLR:        func() { w.lrFinder.open(w.form.config()) },
+		applyLive:     w.applyLive,
 	})
 	w.terrain = newLandscapeTab(win, landscapeDeps{
 		models:     w.models,
@@ -98,20 +100,29 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	w.runner = &runner{tasks: &w.runs, prepare: w.prepare, controls: w.controls, view: w.training, models: w.models,
 		store: runs.Store{Dir: storeDir},
 		started: func() {
+			cfg, _ := w.runner.liveConfig()
+			w.form.live.set(true, cfg)
 			if w.OnRunStarted != nil {
 				w.OnRunStarted()
 			}
 		},
 		ended: func() {
+			w.form.live.set(false, training.Config{})
+			w.training.updateStale()
 			w.runsTab.refresh()
 			if w.OnRunEnded != nil {
 				w.OnRunEnded()
 			}
 		}}
+	w.training.effective, w.training.live = w.runner.effective, w.runner.training
 	w.runsTab = newRunsTab(runs.Store{Dir: storeDir}, &w.runs, win,
 		func(e runs.Entry) { w.form.set(e.Config) },
 		func(e runs.Entry, m *training.Model) {
-			w.models.set(m, "Run "+e.ID+": "+e.Summary.Name)
+			d := "Run " + e.ID + ": " + e.Summary.Name
+			if m.Best {
+				d += fmt.Sprintf(" (the best epoch's weights, epoch %d)", m.Epoch)
+			}
+			w.models.set(m, d)
 			w.tabs.SelectIndex(1)
 		})
 	w.sweeps = newSweepsTab(sweepDeps{
