@@ -133,7 +133,7 @@ func (r *Run) Change(s Setting, v float64) error {
 	if err := r.cfg.checkChange(s, v); err != nil {
 		return err
 	}
-	if r.ended {
+	if r.ended || r.next > r.sched.Steps() {
 		return errors.New("the run has ended: the change applies to the next run")
 	}
 	if s == SettingLR {
