@@ -105,6 +105,20 @@ func (l LayerSpec) String() string {
 	return string(l.Kind)
 }
 
+// MarshalText writes the layer as the grammar does, so that a model's
+// architecture reads as text in its files.
+func (l LayerSpec) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText reads one layer of the grammar.
+func (l *LayerSpec) UnmarshalText(b []byte) error {
+	v, err := parseLayer(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("layer %s: %w", b, err)
+	}
+	*l = v
+	return nil
+}
+
 // LayersString writes layers as ParseLayerList reads them.
 func LayersString(layers []LayerSpec) string {
 	parts := make([]string, len(layers))
@@ -170,6 +184,9 @@ func nextLayer(s string) (item, rest string, err error) {
 func parseLayer(item string) (LayerSpec, error) {
 	name, args := item, []string(nil)
 	if open := strings.IndexByte(item, '('); open >= 0 {
+		if !strings.HasSuffix(item, ")") || strings.Count(item, "(") != 1 || strings.Count(item, ")") != 1 {
+			return LayerSpec{}, fmt.Errorf("%q is not NAME(ARGUMENTS) (allowed: %s)", item, layerGrammar)
+		}
 		name = item[:open]
 		inner := strings.TrimSpace(item[open+1 : len(item)-1])
 		if inner != "" {

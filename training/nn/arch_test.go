@@ -163,3 +163,16 @@ func TestPreset(t *testing.T) {
 		}
 	}
 }
+
+func TestLayerSpecText(t *testing.T) {
+	for _, bad := range []string{"(", ")(", "conv(8,3", "conv(8,3))", "dense((8)"} {
+		var l LayerSpec
+		if err := l.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("UnmarshalText(%q) = %+v, want an error", bad, l)
+		}
+	}
+	var l LayerSpec
+	if err := l.UnmarshalText([]byte("conv(6,5,1,2,relu)")); err != nil || l.String() != "conv(6,5,1,2,relu)" {
+		t.Errorf("UnmarshalText: %+v, %v", l, err)
+	}
+}
