@@ -3,6 +3,8 @@ package nn
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -565,4 +567,121 @@ func (a Arch) IsMLP() bool {
 		}
 	}
 	return true
+}
+
+// archName names an architecture by its preset when it is one, else by
+// its layers.
+func archName(a Arch) string {
+	text := LayersString(a.Layers)
+	if text == LayersString(LeNet5(a.Classes).Layers) {
+		return "lenet"
+	}
+	if n := len(a.Layers) - 3; n >= 1 && a.Layers[0].Kind == Conv {
+		w := a.Layers[0].Width
+		if text == LayersString(ResNet(n, w, a.Classes).Layers) {
+			return fmt.Sprintf("resnet:%d:%d", n, w)
+		}
+	}
+	return text
+}
+
+// archTensors returns a network of layers' trainable tensors (buffers
+// false) or its buffers, without data, in Arch.Tensors's order.
+func (s Spec) archTensors(buffers bool) ([]Param, error) {
+	ts, err := s.Arch().Tensors()
+	if err != nil {
+		return nil, err
+	}
+	var out []Param
+	for _, t := range ts {
+		if t.Buffer == buffers {
+			out = append(out, Param{Name: t.Name, Shape: t.Shape})
+		}
+	}
+	return out, nil
+}
+
+// BufferShapes returns the buffers the architecture has (batch
+// normalisation's running statistics), in Model.Buffers's order, without
+// data.
+func (s Spec) BufferShapes() []Param {
+	if s.IsMLP() {
+		return nil
+	}
+	b, _ := s.archTensors(true)
+	return b
+}
+
+// newArch returns a network of layers with fresh weights: dense and
+// convolution weights uniform with the bounds the multilayer perceptron's
+// have (He for the ReLU family, Glorot otherwise; a convolution's fan-in
+// is channels × k × k), biases zero, batch normalisation's scale one and
+// shift zero, running means zero and variances one.
+func newArch(spec Spec, rng *rand.Rand) (*Model, error) {
+	a := spec.Arch()
+	ts, err := a.Tensors()
+	if err != nil {
+		return nil, err
+	}
+	// The activation after each layer's weights, by tensor name prefix.
+	acts := map[string]Activation{}
+	for i, l := range a.Layers {
+		acts[fmt.Sprintf("layers.%d.", i)] = l.Activation
+		if l.Kind == Residual {
+			for _, sub := range []string{"conv1.", "conv2.", "shortcut.0."} {
+				acts[fmt.Sprintf("layers.%d.%s", i, sub)] = ReLU
+			}
+		}
+	}
+	m := &Model{Spec: spec}
+	for _, t := range ts {
+		p := Param{Name: t.Name, Shape: t.Shape, Data: make([]float32, elements(t.Shape))}
+		base := p.Name[strings.LastIndexByte(p.Name, '.')+1:]
+		switch {
+		case base == "weight" && len(p.Shape) >= 2:
+			fanIn, fanOut := elements(p.Shape[1:]), p.Shape[0]*elements(p.Shape[2:])
+			act, ok := acts[strings.TrimSuffix(p.Name, "weight")]
+			if !ok {
+				act = Linear // the output layer
+			}
+			bound := act.initBound(fanIn, fanOut)
+			for j := range p.Data {
+				p.Data[j] = float32((2*rng.Float64() - 1) * bound)
+			}
+		case base == "weight", base == "running_var":
+			for j := range p.Data {
+				p.Data[j] = 1
+			}
+		}
+		if t.Buffer {
+			m.Buffers = append(m.Buffers, p)
+		} else {
+			m.Params = append(m.Params, p)
+		}
+	}
+	return m, nil
+}
+
+// checkArch verifies that a network of layers' tensors are the ones its
+// architecture names, with their shapes.
+func (m *Model) checkArch() error {
+	if err := m.Spec.Validate(); err != nil {
+		return err
+	}
+	check := func(what string, have, want []Param) error {
+		if len(have) != len(want) {
+			return fmt.Errorf("model has %d %s, architecture %s needs %d", len(have), what, m.Spec, len(want))
+		}
+		for i, w := range want {
+			h := have[i]
+			if h.Name != w.Name || !slices.Equal(h.Shape, w.Shape) || len(h.Data) != elements(w.Shape) {
+				return fmt.Errorf("%s has shape %v, want %s %v", h.Name, h.Shape, w.Name, w.Shape)
+			}
+		}
+		return nil
+	}
+	if err := check("parameters", m.Params, m.Spec.Shapes()); err != nil {
+		return err
+	}
+	return check("buffers", m.Buffers, m.Spec.BufferShapes())
 }

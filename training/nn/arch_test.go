@@ -2,6 +2,7 @@ package nn
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -174,5 +175,70 @@ func TestLayerSpecText(t *testing.T) {
 	var l LayerSpec
 	if err := l.UnmarshalText([]byte("conv(6,5,1,2,relu)")); err != nil || l.String() != "conv(6,5,1,2,relu)" {
 		t.Errorf("UnmarshalText: %+v, %v", l, err)
+	}
+}
+
+// TestNewArch: a network of layers starts with tensors named and shaped
+// as its architecture says, convolution weights within their He bound,
+// batch normalisation at identity, and the same seed gives the same
+// weights; Clone copies the buffers too.
+func TestNewArch(t *testing.T) {
+	spec := Spec{Inputs: 784, Classes: 3, Layers: ResNet(1, 4, 3).Layers}
+	spec.Layers = append([]LayerSpec{{Kind: Conv, Width: 2, Kernel: 3, Stride: 1, Pad: 1, Activation: ReLU}}, spec.Layers...)
+	if err := spec.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(spec, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.checkParams(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range m.Params {
+		n += len(p.Data)
+	}
+	if n != spec.ParamCount() {
+		t.Errorf("%d values in the parameters, ParamCount says %d", n, spec.ParamCount())
+	}
+	byName := map[string]Param{}
+	for _, p := range append(append([]Param(nil), m.Params...), m.Buffers...) {
+		byName[p.Name] = p
+	}
+	bound := float32(ReLU.initBound(1*3*3, 2*3*3))
+	for _, v := range byName["layers.0.weight"].Data {
+		if v < -bound || v > bound {
+			t.Fatalf("a first-layer weight %g outside ±%g", v, bound)
+		}
+	}
+	for name, want := range map[string]float32{"layers.2.weight": 1, "layers.2.bias": 0, "layers.2.running_var": 1, "layers.2.running_mean": 0, "layers.3.bn1.weight": 1} {
+		for _, v := range byName[name].Data {
+			if v != want {
+				t.Fatalf("%s starts at %g, want %g", name, v, want)
+			}
+		}
+	}
+	again, _ := New(spec, 7)
+	c := m.Clone()
+	for i := range m.Params {
+		if !slices.Equal(m.Params[i].Data, again.Params[i].Data) || !slices.Equal(m.Params[i].Data, c.Params[i].Data) {
+			t.Fatalf("%s differs between two models of seed 7 or in a clone", m.Params[i].Name)
+		}
+	}
+	if len(c.Buffers) != len(m.Buffers) || len(m.Buffers) != 9 {
+		t.Errorf("%d buffers, the clone %d; want 9 (three for each batch norm: two in the block, one after the stem)", len(m.Buffers), len(c.Buffers))
+	}
+	if got := spec.String(); got != "conv(2,3,1,1,relu),conv(4,3,1,1,linear),batchnorm(relu),residual(4),globalavgpool-3" {
+		t.Errorf("String() = %q", got)
+	}
+	if got := (Spec{Inputs: 784, Classes: 3, Layers: LeNet5(3).Layers}).String(); got != "lenet-3" {
+		t.Errorf("LeNet's String() = %q", got)
+	}
+	if got := (Spec{Inputs: 784, Classes: 10, Layers: ResNet(3, 16, 10).Layers}).String(); got != "resnet:3:16-10" {
+		t.Errorf("ResNet's String() = %q", got)
+	}
+	if err := (Spec{Inputs: 100, Classes: 3, Layers: LeNet5(3).Layers}).Validate(); err == nil || !strings.Contains(err.Error(), "takes the 1×28×28 image") {
+		t.Errorf("a network of layers on 100 inputs: %v", err)
 	}
 }

@@ -15,12 +15,33 @@ type Layer struct {
 }
 
 // Spec is a network's architecture: Inputs values in, the hidden layers in
-// order, and a softmax output of Classes units.
+// order, and a softmax output of Classes units. When Layers is not empty
+// the network is instead that list of layers over a 1×28×28 image (Inputs
+// 784, no Hidden): a convolutional network, say (see Arch).
 type Spec struct {
-	Inputs  int     `json:"inputs"`
-	Hidden  []Layer `json:"hidden"`
-	Classes int     `json:"classes"`
+	Inputs  int         `json:"inputs"`
+	Hidden  []Layer     `json:"hidden"`
+	Classes int         `json:"classes"`
+	Layers  []LayerSpec `json:"layers,omitempty"`
 }
+
+// IsMLP reports whether the network is the multilayer perceptron of
+// Hidden, rather than a list of Layers.
+func (s Spec) IsMLP() bool { return len(s.Layers) == 0 }
+
+// Arch is the network as an input shape and a list of layers, for either
+// form.
+func (s Spec) Arch() Arch {
+	if !s.IsMLP() {
+		return Arch{Input: imageShape, Layers: s.Layers, Classes: s.Classes}
+	}
+	a := MLP(s.Hidden, s.Classes)
+	a.Input = Shape{s.Inputs, 1, 1}
+	return a
+}
+
+// imageShape is the images' shape: one channel of 28×28.
+var imageShape = Shape{1, 28, 28}
 
 // MaxWidth bounds a hidden layer's width and MaxLayers the number of hidden
 // layers: beyond them a desktop run would take hours or exhaust memory.
@@ -42,6 +63,13 @@ func (s Spec) Validate() error {
 	if s.Classes < 2 || s.Classes > MaxClasses {
 		return fmt.Errorf("a classifier needs between 2 and %d classes (got %d)", MaxClasses, s.Classes)
 	}
+	if !s.IsMLP() {
+		if s.Inputs != imageShape.Size() || len(s.Hidden) > 0 {
+			return fmt.Errorf("a network of layers takes the %s image (%d inputs, got %d) and no hidden layers (got %d)", imageShape, imageShape.Size(), s.Inputs, len(s.Hidden))
+		}
+		_, err := s.Arch().Shapes()
+		return err
+	}
 	if len(s.Hidden) > MaxLayers {
 		return fmt.Errorf("hidden layers: at most %d allowed (got %d)", MaxLayers, len(s.Hidden))
 	}
@@ -56,7 +84,8 @@ func (s Spec) Validate() error {
 	return nil
 }
 
-// Sizes returns the width of every layer from input to output.
+// Sizes returns the width of every layer from input to output, of a
+// multilayer perceptron.
 func (s Spec) Sizes() []int {
 	sizes := []int{s.Inputs}
 	for _, l := range s.Hidden {
@@ -74,8 +103,13 @@ func (s Spec) activation(i int) Activation {
 	return Linear
 }
 
-// ParamCount is the number of trainable weights and biases.
+// ParamCount is the number of trainable weights and biases (0 for an
+// architecture that does not fit its input).
 func (s Spec) ParamCount() int {
+	if !s.IsMLP() {
+		n, _ := s.Arch().ParamCount()
+		return n
+	}
 	sizes := s.Sizes()
 	n := 0
 	for i := 1; i < len(sizes); i++ {
@@ -84,8 +118,13 @@ func (s Spec) ParamCount() int {
 	return n
 }
 
-// String is the architecture in the form 784-128-64-3.
+// String is the architecture in the form 784-128-64-3, or for a list of
+// layers its preset's name ("lenet-3", "resnet:3:16-10") or the layers
+// ("conv(8,3,1,1,relu),maxpool(2)-3").
 func (s Spec) String() string {
+	if !s.IsMLP() {
+		return archName(s.Arch()) + "-" + fmt.Sprint(s.Classes)
+	}
 	str := ""
 	for i, n := range s.Sizes() {
 		if i > 0 {
@@ -106,9 +145,13 @@ type Param struct {
 // Model is a network's architecture and weights. Linear layer i has the
 // parameters "layers.i.weight" (out×in, as in PyTorch's nn.Linear) and
 // "layers.i.bias"; Params holds them in that order, weight before bias.
+// A network of layers has the tensors Arch.Tensors names: the trainable
+// ones in Params, in that order, and the state gradients do not train
+// (batch normalisation's running statistics) in Buffers.
 type Model struct {
-	Spec   Spec
-	Params []Param
+	Spec    Spec
+	Params  []Param
+	Buffers []Param
 }
 
 // New returns a model with fresh weights: He uniform for layers followed by
@@ -119,6 +162,9 @@ func New(spec Spec, seed uint64) (*Model, error) {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6e6e2d696e6974)) // "nn-init"
+	if !spec.IsMLP() {
+		return newArch(spec, rng)
+	}
 	m := &Model{Spec: spec, Params: spec.Shapes()}
 	for i := range m.Params {
 		p := &m.Params[i]
@@ -137,8 +183,13 @@ func New(spec Spec, seed uint64) (*Model, error) {
 
 // Shapes returns the parameters the architecture has, in Model.Params's
 // order, with their names and shapes but no data: what a model file must
-// hold, known before anything the size of the network is allocated.
+// hold, known before anything the size of the network is allocated. A
+// network of layers that does not fit its input has none.
 func (s Spec) Shapes() []Param {
+	if !s.IsMLP() {
+		params, _ := s.archTensors(false)
+		return params
+	}
 	sizes := s.Sizes()
 	params := make([]Param, 0, 2*(len(sizes)-1))
 	for i := 1; i < len(sizes); i++ {
@@ -160,11 +211,9 @@ func elements(shape []int) int {
 
 // Clone returns a deep copy of the model.
 func (m *Model) Clone() *Model {
-	c := &Model{Spec: m.Spec, Params: make([]Param, len(m.Params))}
+	c := &Model{Spec: m.Spec, Params: cloneParams(m.Params), Buffers: cloneParams(m.Buffers)}
 	c.Spec.Hidden = append([]Layer(nil), m.Spec.Hidden...)
-	for i, p := range m.Params {
-		c.Params[i] = Param{Name: p.Name, Shape: append([]int(nil), p.Shape...), Data: append([]float32(nil), p.Data...)}
-	}
+	c.Spec.Layers = append([]LayerSpec(nil), m.Spec.Layers...)
 	return c
 }
 
@@ -174,11 +223,28 @@ func (m *Model) CopyFrom(src *Model) {
 	for i := range m.Params {
 		copy(m.Params[i].Data, src.Params[i].Data)
 	}
+	for i := range m.Buffers {
+		copy(m.Buffers[i].Data, src.Buffers[i].Data)
+	}
+}
+
+func cloneParams(ps []Param) []Param {
+	if ps == nil {
+		return nil
+	}
+	c := make([]Param, len(ps))
+	for i, p := range ps {
+		c[i] = Param{Name: p.Name, Shape: append([]int(nil), p.Shape...), Data: append([]float32(nil), p.Data...)}
+	}
+	return c
 }
 
 // checkParams verifies that the parameters match the architecture, as a
 // model read from a file must.
 func (m *Model) checkParams() error {
+	if !m.Spec.IsMLP() {
+		return m.checkArch()
+	}
 	sizes := m.Spec.Sizes()
 	if len(m.Params) != 2*(len(sizes)-1) {
 		return fmt.Errorf("model has %d tensors, architecture %s needs %d", len(m.Params), m.Spec, 2*(len(sizes)-1))
