@@ -123,7 +123,7 @@ type LRFindResult struct {
 // It uses cfg's optimizer, momentum and weight decay; cfg.LR and
 // cfg.Epochs are ignored. Cancelling ctx ends the test promptly with the
 // points so far and Stopped LRCancelled, without error. Every goroutine it
-// starts has ended when it returns.
+// starts has finished its work when it returns (and is returning).
 func FindLR(ctx context.Context, cfg Config, data *Data, opts LRFindOptions) (*LRFindResult, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err

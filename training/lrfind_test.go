@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/neuralworkbench/workbench/training/imageproc"
 	"github.com/neuralworkbench/workbench/training/nn"
@@ -295,7 +296,10 @@ func TestFindLRCancel(t *testing.T) {
 	}
 	// Counting goroutines would also count the runtime's own, which start
 	// lazily (the finalizer goroutine, say): look for the prefetcher's.
-	if n := goroutinesRunning("training.(*prefetcher).run"); n > 0 {
+	// FindLR returns once the prefetcher has closed its done channel; the
+	// goroutine may still be running its last deferred calls, so it is
+	// given a moment to return. One that is stuck never does.
+	if n := prefetchersAfter(10 * time.Second); n > 0 {
 		t.Errorf("%d prefetcher goroutines still running after FindLR returned", n)
 	}
 	res, err = FindLR(ctx, cfg, data, opts) // already cancelled
@@ -328,6 +332,19 @@ func TestLRFindOptionsValidate(t *testing.T) {
 	cfg.Batch = 5000
 	if _, err := FindLR(context.Background(), cfg, smallMNIST(t), DefaultLRFindOptions()); err == nil || !strings.Contains(err.Error(), "batch size must be at most") {
 		t.Errorf("FindLR with a batch larger than the training set = %v", err)
+	}
+}
+
+// prefetchersAfter waits up to limit for the prefetchers' goroutines to
+// return and counts those still there.
+func prefetchersAfter(limit time.Duration) int {
+	deadline := time.Now().Add(limit)
+	for {
+		n := goroutinesRunning("training.(*prefetcher).run")
+		if n == 0 || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
