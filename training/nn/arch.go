@@ -617,7 +617,7 @@ func (s Spec) BufferShapes() []Param {
 // have (He for the ReLU family, Glorot otherwise; a convolution's fan-in
 // is channels × k × k), biases zero, batch normalisation's scale one and
 // shift zero, running means zero and variances one.
-func newArch(spec Spec, rng *rand.Rand) (*Model, error) {
+func newArch(spec Spec, seed uint64, rng *rand.Rand) (*Model, error) {
 	a := spec.Arch()
 	ts, err := a.Tensors()
 	if err != nil {
@@ -633,7 +633,7 @@ func newArch(spec Spec, rng *rand.Rand) (*Model, error) {
 			}
 		}
 	}
-	m := &Model{Spec: spec}
+	m := &Model{Spec: spec, seed: seed}
 	for _, t := range ts {
 		p := Param{Name: t.Name, Shape: t.Shape, Data: make([]float32, elements(t.Shape))}
 		base := p.Name[strings.LastIndexByte(p.Name, '.')+1:]

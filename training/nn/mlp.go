@@ -152,6 +152,9 @@ type Model struct {
 	Spec    Spec
 	Params  []Param
 	Buffers []Param
+	// seed seeds dropout's masks (New's seed; 0 for a model read from a
+	// file).
+	seed uint64
 }
 
 // New returns a model with fresh weights: He uniform for layers followed by
@@ -163,7 +166,7 @@ func New(spec Spec, seed uint64) (*Model, error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6e6e2d696e6974)) // "nn-init"
 	if !spec.IsMLP() {
-		return newArch(spec, rng)
+		return newArch(spec, seed, rng)
 	}
 	m := &Model{Spec: spec, Params: spec.Shapes()}
 	for i := range m.Params {
@@ -211,7 +214,7 @@ func elements(shape []int) int {
 
 // Clone returns a deep copy of the model.
 func (m *Model) Clone() *Model {
-	c := &Model{Spec: m.Spec, Params: cloneParams(m.Params), Buffers: cloneParams(m.Buffers)}
+	c := &Model{Spec: m.Spec, Params: cloneParams(m.Params), Buffers: cloneParams(m.Buffers), seed: m.seed}
 	c.Spec.Hidden = append([]Layer(nil), m.Spec.Hidden...)
 	c.Spec.Layers = append([]LayerSpec(nil), m.Spec.Layers...)
 	return c

@@ -41,6 +41,7 @@ type Net struct {
 	logits *G.Node
 	probs  *G.Node
 	grads  [][]float32
+	norms  []normSync // batch normalisations counting their batches
 }
 
 // graphMu serialises graph construction: gorgonia's Grad adds a shared
@@ -67,7 +68,13 @@ func (m *Model) Compile(mode Mode, batch int, loss Loss) (*Net, error) {
 
 	var params G.Nodes
 	h := x
-	for i := 0; i+1 < len(m.Params); i += 2 {
+	if !spec.IsMLP() {
+		var err error
+		if h, params, net.norms, err = m.buildArch(g, x, batch, mode); err != nil {
+			return nil, err
+		}
+	}
+	for i := 0; spec.IsMLP() && i+1 < len(m.Params); i += 2 {
 		layer := i / 2
 		wp, bp := m.Params[i], m.Params[i+1]
 		w := G.NewMatrix(g, tensor.Float32, G.WithShape(wp.Shape...), G.WithName(wp.Name),
@@ -129,6 +136,9 @@ func (n *Net) Batch() int { return n.batch }
 func (n *Net) Run() error {
 	err := n.vm.RunAll()
 	n.vm.Reset()
+	for _, s := range n.norms {
+		s.tracked[0] = float32(s.st.NumBatchesTracked)
+	}
 	if err != nil {
 		return fmt.Errorf("running the network: %w", err)
 	}
