@@ -38,11 +38,26 @@ func BenchmarkTrainEpoch(b *testing.B) {
 	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
 }
 
-// BenchmarkStep is one training step of the default network: forward,
-// backward and the Adam update, with no data loading.
+// BenchmarkStep is one training step of the default network and of the
+// presets: forward, backward and the Adam update, with no data loading.
 func BenchmarkStep(b *testing.B) {
 	b.Log(openblas.Load())
-	cfg := DefaultConfig()
+	for _, arch := range []string{"mlp", "lenet", "resnet"} {
+		b.Run(arch, func(b *testing.B) {
+			cfg := DefaultConfig()
+			if arch != "mlp" {
+				a, err := nn.Preset(arch, 3)
+				if err != nil {
+					b.Fatal(err)
+				}
+				cfg.Hidden, cfg.Layers = nil, a.Layers
+			}
+			benchStep(b, cfg)
+		})
+	}
+}
+
+func benchStep(b *testing.B, cfg Config) {
 	m, err := nn.New(cfg.Spec(3), 1)
 	if err != nil {
 		b.Fatal(err)

@@ -31,7 +31,11 @@ type Config struct {
 	Classes []string
 	// Hidden lists the hidden layers, input side first; empty is softmax
 	// regression.
-	Hidden    []nn.Layer
+	Hidden []nn.Layer
+	// Layers, when not empty, is the network instead of Hidden: a list of
+	// layers over the 28×28 image, such as a convolutional network
+	// (nn.ParseLayerList's grammar; nn.Preset's presets).
+	Layers    []nn.LayerSpec
 	Loss      nn.Loss
 	Optimizer optim.Kind
 	LR        float64
@@ -118,8 +122,10 @@ func (c Config) Validate() error {
 			return fmt.Errorf("hidden layer %d: %w", i+1, err)
 		}
 	}
-	spec := nn.Spec{Inputs: imageproc.Pixels, Hidden: c.Hidden, Classes: 2}
-	if err := spec.Validate(); err != nil {
+	if len(c.Layers) > 0 && len(c.Hidden) > 0 {
+		return errors.New("hidden and layers both describe the network: give one (layers for a network of any layers, hidden for a multilayer perceptron)")
+	}
+	if err := c.Spec(2).Validate(); err != nil {
 		return err
 	}
 	if _, err := nn.ParseLoss(string(c.Loss)); err != nil {
@@ -180,6 +186,9 @@ func (c Config) optimizer() optim.Config {
 // Spec is the network architecture for a dataset of the given number of
 // classes.
 func (c Config) Spec(classes int) nn.Spec {
+	if len(c.Layers) > 0 {
+		return nn.Spec{Inputs: imageproc.Pixels, Layers: c.Layers, Classes: classes}
+	}
 	return nn.Spec{Inputs: imageproc.Pixels, Hidden: c.Hidden, Classes: classes}
 }
 
@@ -188,6 +197,7 @@ type configJSON struct {
 	Dataset     string   `json:"dataset"`
 	Classes     any      `json:"classes"`
 	Hidden      any      `json:"hidden"`
+	Layers      string   `json:"layers,omitempty"`
 	Activation  any      `json:"activation"`
 	Loss        string   `json:"loss"`
 	Optimizer   string   `json:"optimizer"`
@@ -219,7 +229,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		classes = c.Classes
 	}
 	return json.Marshal(configJSON{
-		Dataset: c.Dataset, Classes: classes, Hidden: widths, Activation: acts,
+		Dataset: c.Dataset, Classes: classes, Hidden: widths, Activation: acts, Layers: nn.LayersString(c.Layers),
 		Loss: string(c.Loss), Optimizer: string(c.Optimizer), LR: c.LR, Schedule: scheduleText(c.Schedule), Momentum: c.Momentum,
 		Batch: c.Batch, Epochs: c.Epochs, WeightDecay: c.WeightDecay, Augment: c.Augment.String(),
 		ValSplit: c.ValSplit, Seed: c.Seed, Limit: c.Limit,
@@ -258,6 +268,7 @@ type configFile struct {
 	Dataset     *string         `json:"dataset"`
 	Classes     json.RawMessage `json:"classes"`
 	Hidden      json.RawMessage `json:"hidden"`
+	Layers      *string         `json:"layers"`
 	Activation  json.RawMessage `json:"activation"`
 	Loss        *string         `json:"loss"`
 	Optimizer   *string         `json:"optimizer"`
@@ -310,6 +321,16 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 	}
 	if f.Changes != nil {
 		c.Changes = f.Changes
+	}
+	if f.Layers != nil {
+		layers, err := nn.ParseLayerList(*f.Layers)
+		if err != nil {
+			return fmt.Errorf("layers: %w", err)
+		}
+		c.Layers = layers
+		if len(layers) > 0 && f.Hidden == nil {
+			c.Hidden = nil // the layers are the network
+		}
 	}
 	if f.EarlyStop != nil {
 		e, err := ParseEarlyStop(*f.EarlyStop)

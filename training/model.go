@@ -193,9 +193,9 @@ func (m *Model) saveWeights(dir, file string, withInit bool) error {
 // writeWeights writes a network's tensors as a safetensors file with the
 // given metadata.
 func writeWeights(path string, net *nn.Model, meta map[string]string) error {
-	tensors := make([]safetensors.Tensor, len(net.Params))
-	for i, p := range net.Params {
-		tensors[i] = safetensors.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Data}
+	tensors := make([]safetensors.Tensor, 0, len(net.Params)+len(net.Buffers))
+	for _, p := range append(append([]nn.Param(nil), net.Params...), net.Buffers...) {
+		tensors = append(tensors, safetensors.Tensor{Name: p.Name, Shape: p.Shape, Data: p.Data})
 	}
 	var buf bytes.Buffer
 	if err := safetensors.Write(&buf, tensors, meta); err != nil {
@@ -423,7 +423,8 @@ func modelFromTensors(tensors []safetensors.Tensor, meta map[string]string) (*Mo
 	for _, t := range tensors {
 		byName[t.Name] = t
 	}
-	for _, p := range m.Net.Spec.Shapes() {
+	params := m.Net.Spec.Shapes()
+	for i, p := range append(params, m.Net.Spec.BufferShapes()...) {
 		t, ok := byName[p.Name]
 		if !ok {
 			return nil, fmt.Errorf("tensor %s, which the %s architecture needs, is missing", p.Name, m.Net.Spec)
@@ -436,7 +437,11 @@ func modelFromTensors(tensors []safetensors.Tensor, meta map[string]string) (*Mo
 				return nil, fmt.Errorf("tensor %s holds %v at element %d: a model's weights must be finite", p.Name, v, i)
 			}
 		}
-		m.Net.Params = append(m.Net.Params, nn.Param{Name: p.Name, Shape: p.Shape, Data: t.Data})
+		if i < len(params) {
+			m.Net.Params = append(m.Net.Params, nn.Param{Name: p.Name, Shape: p.Shape, Data: t.Data})
+		} else {
+			m.Net.Buffers = append(m.Net.Buffers, nn.Param{Name: p.Name, Shape: p.Shape, Data: t.Data})
+		}
 		delete(byName, p.Name)
 	}
 	if e, err := strconv.Atoi(meta[metaEpoch]); err == nil && e > 0 {

@@ -30,7 +30,7 @@ import (
 // the command line's own (lists), so that errors can name the field.
 type trainFlags struct {
 	dataset, classes, hidden, activation, loss, optimizer, augment string
-	schedule, earlyStop, keep                                      string
+	schedule, earlyStop, keep, arch, layers                        string
 	lr, momentum, weightDecay, valSplit                            float64
 	batch, epochs, limit                                           int
 	seed                                                           uint64
@@ -45,6 +45,8 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dataset, "dataset", d.Dataset, "data: mnist (built in), idx:DIR (MNIST-format IDX files) or folder:DIR (DIR/<class>/*.png…)")
 	fs.StringVar(&f.classes, "classes", strings.Join(d.Classes, ","), "classes to train on: digits for mnist/idx, folder names for folders, or all (datasets other than mnist default to all)")
 	fs.StringVar(&f.hidden, "hidden", "128,64", "hidden layer widths, comma-separated (empty for softmax regression)")
+	fs.StringVar(&f.arch, "arch", "", "a preset network: mlp (the hidden layers above), lenet (LeNet-5) or resnet[:N[:W]] (N residual blocks of width W; 3 and 16)")
+	fs.StringVar(&f.layers, "layers", "", "the network as a list of layers, instead of --hidden: "+layerGrammarHelp)
 	fs.StringVar(&f.activation, "activation", "relu", "activation for every hidden layer, or a comma list with one per layer: "+activationNames())
 	fs.StringVar(&f.loss, "loss", string(d.Loss), "loss: ce (cross-entropy) or mse (squared error on the softmax)")
 	fs.StringVar(&f.optimizer, "optimizer", string(d.Optimizer), "optimizer: "+optimizerNames())
@@ -171,6 +173,10 @@ func kept(e *training.DoneEvent) string {
 	return "last"
 }
 
+// layerGrammarHelp is --layers's grammar for its help text.
+const layerGrammarHelp = "dense(WIDTH[,ACT]), conv(FILTERS,KERNEL[,STRIDE[,PAD[,ACT]]]), maxpool(SIZE), avgpool(SIZE), " +
+	"batchnorm[(ACT)], dropout(P), flatten, residual(WIDTH), globalavgpool, comma-separated: \"conv(16,3,1,1,relu),maxpool(2),dense(64,relu)\""
+
 // interruptible returns a context that Ctrl-C (SIGINT) and SIGTERM
 // cancel, a function saying which of them did (nil if neither), and a
 // function that cancels the context and stops listening.
@@ -225,6 +231,34 @@ func trainConfig(fs *flag.FlagSet, f trainFlags) (training.Config, error) {
 	}
 	if !classesGiven && cfg.Dataset != "mnist" {
 		cfg.Classes = nil
+	}
+	if given["arch"] || given["layers"] {
+		if given["arch"] && given["layers"] {
+			return cfg, errors.New("--arch and --layers both choose the network: give one")
+		}
+		var layers []nn.LayerSpec
+		if given["layers"] {
+			if layers, err = nn.ParseLayerList(f.layers); err != nil {
+				return cfg, fmt.Errorf("--layers: %w", err)
+			}
+		} else {
+			a, err := nn.Preset(f.arch, 2)
+			if err != nil {
+				return cfg, fmt.Errorf("--arch: %w", err)
+			}
+			if !a.IsMLP() {
+				layers = a.Layers
+			} else if !given["hidden"] {
+				cfg.Hidden = training.DefaultConfig().Hidden
+			}
+		}
+		if len(layers) > 0 && (given["hidden"] || given["activation"]) {
+			return cfg, errors.New("--hidden and --activation describe a multilayer perceptron: with --arch or --layers, put the layers in --layers")
+		}
+		cfg.Layers = layers
+		if len(layers) > 0 {
+			cfg.Hidden = nil
+		}
 	}
 	if given["hidden"] || given["activation"] {
 		widths, acts := training.LayerStrings(cfg.Hidden)
@@ -318,7 +352,10 @@ func (r *reporter) start() {
 	}
 	spec := r.cfg.Spec(len(r.data.Classes))
 	acts := "softmax regression"
-	if len(spec.Hidden) > 0 {
+	switch {
+	case !spec.IsMLP():
+		acts = nn.LayersString(spec.Layers)
+	case len(spec.Hidden) > 0:
 		_, acts = training.LayerStrings(spec.Hidden)
 	}
 	w := r.env.Stdout

@@ -6,7 +6,10 @@ IDX files, and prints the training throughput (samples per second inside
 the training loop, batch gathering included, as workbench reports it, and
 inside the forward/backward/update calls alone) and the test accuracy.
 
-    /usr/bin/python3 training/bench/torch_mlp.py [--threads N] [--epochs E]
+    /usr/bin/python3 training/bench/torch_mlp.py [--threads N] [--epochs E] [--arch mlp|lenet]
+
+--arch lenet trains LeNet-5 as workbench's preset has it instead: conv
+6@5x5 pad 2, maxpool 2, conv 16@5x5, maxpool 2, dense 120, dense 84, ReLU.
 
 Debian's python3-torch (1.13) uses the system BLAS, so install
 libopenblas0-pthread, and compare with OPENBLAS_CORETYPE=SkylakeX (or
@@ -47,6 +50,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--arch", choices=["mlp", "lenet"], default="mlp")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -63,6 +67,12 @@ def main():
     xte_t, yte_t = norm(xte), torch.tensor(yte)
 
     model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 3))
+    if args.arch == "lenet":
+        model = nn.Sequential(
+            nn.Unflatten(1, (1, 28, 28)),
+            nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 3))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     lossf = nn.CrossEntropyLoss()
     step_time, loop_time, samples = 0.0, 0.0, 0
@@ -82,7 +92,7 @@ def main():
         loop_time += time.perf_counter() - t_epoch
     with torch.no_grad():
         acc = (model(xte_t).argmax(1) == yte_t).float().mean().item()
-    print(f"pytorch {torch.__version__} threads={args.threads} "
+    print(f"pytorch {torch.__version__} {args.arch} threads={args.threads} "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}: "
           f"{samples / loop_time:,.0f} samples/s over the training loop "
           f"({samples / step_time:,.0f} inside forward/backward/step), "

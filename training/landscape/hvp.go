@@ -52,6 +52,9 @@ type rWorker struct {
 }
 
 func newHessian(m *nn.Model, loss nn.Loss, set *Set) (*hessian, error) {
+	if !m.Spec.IsMLP() {
+		return nil, errMLPOnly
+	}
 	if set == nil || set.Len() == 0 {
 		return nil, errors.New("the evaluation set is empty")
 	}

@@ -155,6 +155,9 @@ func (pl Plane) check(set *Set) error {
 			return err
 		}
 	}
+	if !pl.Centre.Spec.IsMLP() {
+		return errMLPOnly
+	}
 	if set == nil || set.Len() == 0 {
 		return errors.New("the evaluation set is empty")
 	}
@@ -168,6 +171,12 @@ func (pl Plane) check(set *Set) error {
 	}
 	return nil
 }
+
+// errMLPOnly refuses a network of layers: the slices reuse the first
+// dense layer's products, and the Hessian-vector products are written
+// for dense layers.
+var errMLPOnly = errors.New("the loss landscape and the Hessian are computed for multilayer perceptrons only, so far; " +
+	"this network has convolution or other layers")
 
 // firstLayer holds, for one batch of samples, the first layer's products
 // with the centre's weights and with each direction, biases included.
