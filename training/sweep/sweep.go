@@ -10,7 +10,7 @@
 //	lr=1e-4,1e-3,1e-2            a list
 //	lr=1e-4..1e-1 x7 log         7 values from 1e-4 to 1e-1, evenly spaced in log scale
 //	epochs=2..10 x5              5 values, evenly spaced (lin is the default)
-//	hidden=none;64;128,64        list settings (hidden, activation, augment, classes, schedule) separate values with ";"
+//	hidden=none;64;128,64        list settings (hidden, layers, activation, augment, classes, schedule) separate values with ";"
 //
 // Range values are rounded to three significant figures (integers for
 // integer settings), so that the value a run used is the value shown.
@@ -64,7 +64,31 @@ var settings = []setting{
 		c.Classes, err = training.ParseClasses(v)
 		return err
 	}},
-	{"hidden", []string{"layers"}, "hidden layers", list, func(c *training.Config, v string) error {
+	{"arch", []string{"architecture"}, "network", choice, func(c *training.Config, v string) error {
+		a, err := nn.Preset(v, 2)
+		if err != nil {
+			return err
+		}
+		c.Layers = nil
+		if a.IsMLP() {
+			if len(c.Hidden) == 0 {
+				c.Hidden = training.DefaultConfig().Hidden
+			}
+			return nil
+		}
+		c.Layers, c.Hidden = a.Layers, nil
+		return nil
+	}},
+	{"layers", nil, "layers", list, func(c *training.Config, v string) (err error) {
+		if c.Layers, err = nn.ParseLayerList(v); err != nil {
+			return err
+		}
+		if len(c.Layers) > 0 {
+			c.Hidden = nil
+		}
+		return nil
+	}},
+	{"hidden", nil, "hidden layers", list, func(c *training.Config, v string) error {
 		_, acts := training.LayerStrings(c.Hidden)
 		if v == "none" {
 			v = ""

@@ -398,3 +398,34 @@ func TestLogScaleFromValues(t *testing.T) {
 		t.Errorf("axis %+v, want log and sorted", res.Axes[0])
 	}
 }
+
+// TestPlanArchitectures: a sweep varies the network by preset or by a
+// list of layers, as question 4 compares architectures.
+func TestPlanArchitectures(t *testing.T) {
+	plan := Plan{Base: training.DefaultConfig(), Axes: mustParse(t, "arch=mlp,lenet,resnet:2:8", "seed=1,2")}
+	points, err := plan.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 6 {
+		t.Fatalf("%d points, want 6", len(points))
+	}
+	for i, want := range []string{"784-128-64-3", "lenet-3", "resnet:2:8-3"} {
+		if got := points[2*i].Config.Spec(3).String(); got != want {
+			t.Errorf("arch point %d trains %s, want %s", i, got, want)
+		}
+	}
+	plan = Plan{Base: training.DefaultConfig(), Axes: mustParse(t, "layers=conv(4,3),maxpool(2);dense(32)")}
+	points, err = plan.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := points[0].Config.Spec(3).String(); got != "conv(4,3,1,0,relu),maxpool(2)-3" || len(points[1].Config.Layers) != 1 {
+		t.Errorf("layers points: %s and %v", got, points[1].Config.Layers)
+	}
+	if _, err := Parse("arch=vgg"); err == nil {
+		if _, err := (Plan{Base: training.DefaultConfig(), Axes: mustParse(t, "arch=vgg")}).Points(); err == nil || !strings.Contains(err.Error(), `unknown architecture "vgg"`) {
+			t.Errorf("arch=vgg: %v", err)
+		}
+	}
+}
