@@ -54,6 +54,7 @@ type experimentForm struct {
 	seed       *field
 
 	layers *layerList
+	arch   *archChooser // the network: the layers' rows, a preset or typed layers
 	params *widget.Label
 
 	loss        *widget.Select
@@ -124,6 +125,7 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 	}, edit)
 
 	f.layers = newLayerList(k, edit)
+	f.arch = newArchChooser(k, f.layers.widget(), edit)
 	f.params = widget.NewLabel("")
 	f.params.TextStyle = fyne.TextStyle{Bold: true}
 
@@ -204,7 +206,7 @@ func (f *experimentForm) build() fyne.CanvasObject {
 		formRow{label: "Validation", widget: f.valSplit, hint: "fraction held out, 0–0.5", field: f.valSplit},
 		formRow{label: "Seed", widget: f.seed, hint: "same seed, same run", field: f.seed},
 	)
-	model := container.NewVBox(f.layers.widget(), f.params)
+	model := container.NewVBox(f.arch.content, f.params)
 	findLR := &widget.Button{Text: "Find learning rate…", Icon: theme.SearchIcon(), OnTapped: func() { f.hooks.findLR() }}
 	lrRow := container.NewVBox(container.NewGridWithColumns(2, f.lr, f.lrSlider), findLR)
 	opt := settingsForm(
@@ -256,16 +258,25 @@ func (f *experimentForm) edited() {
 
 // updateParams shows the network's size for the current layers.
 func (f *experimentForm) updateParams() {
-	layers, err := f.layers.layers()
-	if err != nil {
-		f.params.SetText("—")
-		return
+	if f.arch == nil {
+		return // the form is being built
 	}
 	classes := max(2, len(f.classes.selected()))
 	if len(f.classes.selected()) == 0 {
 		classes = max(2, len(f.classes.names))
 	}
-	spec := nn.Spec{Inputs: 784, Hidden: layers, Classes: classes}
+	spec := nn.Spec{Inputs: 784, Layers: f.arch.layers, Classes: classes}
+	if f.arch.isMLP() {
+		layers, err := f.layers.layers()
+		if err != nil {
+			f.params.SetText("—")
+			return
+		}
+		spec = nn.Spec{Inputs: 784, Hidden: layers, Classes: classes}
+	} else if len(f.arch.layers) == 0 {
+		f.params.SetText("—")
+		return
+	}
 	f.params.SetText(fmt.Sprintf("%s parameters  (%s)", thousands(float64(spec.ParamCount())), spec))
 }
 
@@ -403,6 +414,7 @@ func (f *experimentForm) set(cfg training.Config) {
 	f.valSplit.SetText(formatFloat(cfg.ValSplit))
 	f.seed.SetText(strconv.FormatUint(cfg.Seed, 10))
 	f.layers.set(cfg.Hidden)
+	f.arch.set(cfg.Layers)
 	for name, l := range lossNames {
 		if l == cfg.Loss {
 			f.loss.SetSelected(name)
@@ -518,11 +530,18 @@ func (f *experimentForm) config() (training.Config, error) {
 		return cfg, fmt.Errorf("seed %w", err)
 	}
 	cfg.Seed, _ = strconv.ParseUint(strings.TrimSpace(f.seed.Text), 10, 64)
-	layers, err := f.layers.layers()
-	if err != nil {
-		return cfg, err
+	if f.arch.isMLP() {
+		layers, err := f.layers.layers()
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Hidden = layers
+	} else {
+		if err := f.arch.text.Validate(); err != nil {
+			return cfg, fmt.Errorf("layers: %w", err)
+		}
+		cfg.Layers = slices.Clone(f.arch.layers)
 	}
-	cfg.Hidden = layers
 	cfg.Loss = lossNames[f.loss.Selected]
 	cfg.Optimizer = optim.Kind(f.optimizer.Selected)
 	if err := num("learning rate", f.lr, &cfg.LR); err != nil {

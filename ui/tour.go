@@ -413,7 +413,23 @@ func (w *Workbench) tourLive(dir string, ended <-chan struct{}) error {
 		return err
 	}
 	bridge.DoAndWait(func() { w.training.options.lr.SetChecked(false) })
-	return nil
+
+	// A convolutional network: LeNet-5 chosen in the form, trained.
+	bridge.DoAndWait(func() {
+		cfg := training.DefaultConfig()
+		cfg.Epochs = 3
+		w.form.set(cfg)
+		w.form.arch.kind.SetSelected(archLeNet)
+		w.keys.reveal(w.form.arch.content)
+		w.controls.train.OnTapped()
+	})
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Minute):
+		return fmt.Errorf("the LeNet-5 run did not end")
+	}
+	time.Sleep(1000 * time.Millisecond)
+	return w.capture(dir, "lenet-run.png")
 }
 
 // waitFor polls cond on the UI goroutine until it holds.
