@@ -11,8 +11,10 @@ export LANG := en_US.UTF-8
 # gcc, OpenGL and X11 headers build the Fyne window (cgo); OpenBLAS makes
 # training about three times faster (it is opened at run time, and the app
 # falls back to pure Go without it); Xvfb, xauth and ImageMagick run the
-# real window headless and take screenshots of it.
-PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev libopenblas0-pthread xvfb xauth imagemagick
+# real window headless and take screenshots of it; PyTorch (Debian's
+# python3-torch, with numpy) checks that an export to PyTorch scores what
+# the run did.
+PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev libopenblas0-pthread xvfb xauth imagemagick python3-torch python3-numpy
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

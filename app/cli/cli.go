@@ -48,6 +48,7 @@ var commands = []struct {
 	{"surface", "loss, gradient and Hessian of one sigmoid unit over a (w, b) grid: CE against MSE", runSurface},
 	{"landscape", "a trained model's loss over a 2-D or 1-D slice of its weights, or from its initial weights", runLandscape},
 	{"curvature", "the largest and smallest eigenvalue of a trained model's loss Hessian", runCurvature},
+	{"export", "write a trained model as PyTorch code and weights (model.py, model.safetensors)", runExport},
 	{"lr-find", "the learning-rate range test (Smith 2017, as fastai runs it): loss against a growing learning rate, and a suggested rate", runLRFind},
 }
 
