@@ -3,9 +3,11 @@ package export
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -138,5 +140,78 @@ func TestExportMatchesTheRun(t *testing.T) {
 				t.Errorf("PyTorch's test loss %.8g, the run's %.8g", got.Loss, done.Test.Loss)
 			}
 		})
+	}
+}
+
+// TestTrainPyDistributed exports a trained network and continues training
+// it for an epoch under torchrun with two processes on the CPU
+// (DistributedDataParallel over gloo): it starts from the run's test loss
+// and lowers it, and writes a model load_model reads.
+func TestTrainPyDistributed(t *testing.T) {
+	requireTorch(t)
+	torchrun, err := exec.LookPath("torchrun")
+	if err != nil {
+		t.Skipf("no torchrun on PATH (python3-torch provides it): %v", err)
+	}
+	data := smallData(t)
+	cfg := training.DefaultConfig()
+	cfg.Epochs = 1
+	run, err := training.Start(context.Background(), cfg, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done *training.DoneEvent
+	for ev := range run.Events() {
+		if d, ok := ev.(*training.DoneEvent); ok {
+			done = d
+		}
+	}
+	run.Wait()
+	dir := t.TempDir()
+	if err := PyTorch(done.Model, dir); err != nil {
+		t.Fatal(err)
+	}
+	mnist, err := filepath.Abs(filepath.Join("..", "..", "assets", "mnist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "trained")
+	cmd := exec.Command(torchrun, "--redirects", "2", "--tee", "2", "--nproc_per_node=2",
+		filepath.Join(dir, TrainFile), "--data", "idx:"+mnist, "--epochs", "1", "--out", out, "--cpu")
+	stdout, err := cmd.Output()
+	if err != nil {
+		msg := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg = string(ee.Stderr)
+		}
+		t.Fatalf("torchrun: %v\n%s\n%s", err, stdout, msg)
+	}
+	var lines []map[string]float64
+	for _, l := range strings.Split(strings.TrimSpace(string(stdout)), "\n") {
+		if !strings.HasPrefix(l, "{") {
+			continue
+		}
+		var m map[string]float64
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		lines = append(lines, m)
+	}
+	if len(lines) != 2 || lines[0]["processes"] != 2 {
+		t.Fatalf("train.py printed %v, want the start and one epoch from 2 processes", lines)
+	}
+	start, end := lines[0]["test_loss"], lines[1]["test_loss"]
+	// The export starts where the run ended (the full test set here:
+	// every class 3, 5 and 8 image of MNIST's, as the run's was).
+	if math.Abs(start-done.Test.Loss) > 1e-5*done.Test.Loss {
+		t.Errorf("train.py starts at test loss %.7g, the run ended at %.7g", start, done.Test.Loss)
+	}
+	if !(end < start) || lines[1]["train_loss"] <= 0 {
+		t.Errorf("an epoch under torchrun took the test loss from %.5g to %.5g (train loss %g)", start, end, lines[1]["train_loss"])
+	}
+	for _, f := range []string{"model.safetensors", "model.py"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
 	}
 }
