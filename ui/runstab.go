@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/export"
 	"github.com/neuralworkbench/workbench/training/runs"
 	"github.com/neuralworkbench/workbench/ui/bridge"
 )
@@ -42,7 +43,7 @@ type runsTab struct {
 	filter *widget.Entry
 	status *widget.Label
 	// actions on the run ticked last
-	runAgain, loadModel, editRun, showFiles, deleteRun *widget.Button
+	runAgain, loadModel, exportRun, editRun, showFiles, deleteRun *widget.Button
 	table                                              *widget.Table
 	curves                                             *runsCurves
 	compare                                            *comparisonView
@@ -193,6 +194,7 @@ func newRunsTab(store runs.Store, t *tasks, win fyne.Window, onRunAgain func(run
 		}
 	}}
 	r.loadModel = &widget.Button{Text: "Load model", Icon: theme.UploadIcon(), OnTapped: r.load}
+	r.exportRun = &widget.Button{Text: "To PyTorch…", Icon: theme.DocumentSaveIcon(), OnTapped: r.exportPyTorch}
 	r.editRun = &widget.Button{Text: "Rename…", Icon: theme.DocumentCreateIcon(), OnTapped: r.edit}
 	r.showFiles = &widget.Button{Text: "Show files", Icon: theme.FolderOpenIcon(), OnTapped: r.openFolder}
 	r.deleteRun = &widget.Button{Text: "Delete…", Icon: theme.DeleteIcon(), OnTapped: r.confirmDelete}
@@ -238,7 +240,10 @@ func newRunsTab(store runs.Store, t *tasks, win fyne.Window, onRunAgain func(run
 	}, func(msg string) { r.status.SetText(msg) })
 
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(clearTicks, refresh), r.filter)
-	actions := container.NewHBox(widget.NewLabel("Last ticked:"), r.runAgain, r.loadModel, r.editRun, r.showFiles, r.deleteRun)
+	// Two rows, so that the window still fits 1024 pixels.
+	actions := container.NewVBox(
+		container.NewHBox(widget.NewLabel("Last ticked:"), r.runAgain, r.loadModel, r.exportRun),
+		container.NewHBox(r.editRun, r.showFiles, r.deleteRun))
 	r.enableActions()
 	list := container.NewBorder(container.NewVBox(top, actions, r.status), nil, nil, nil, r.table)
 	panels := container.NewHSplit(r.curves.content, r.compare.content)
@@ -381,7 +386,7 @@ func (r *runsTab) enableActions() {
 	e, ok := r.current()
 	readable := ok && e.Damaged == ""
 	finished := readable && e.Summary.Status != runs.Running
-	for b, on := range map[*widget.Button]bool{r.runAgain: readable, r.loadModel: readable, r.editRun: readable, r.showFiles: ok, r.deleteRun: ok && e.Summary.Status != runs.Running} {
+	for b, on := range map[*widget.Button]bool{r.runAgain: readable, r.loadModel: readable, r.exportRun: readable && finished, r.editRun: readable, r.showFiles: ok, r.deleteRun: ok && e.Summary.Status != runs.Running} {
 		if on {
 			b.Enable()
 		} else {
@@ -477,6 +482,42 @@ func (r *runsTab) saveEdit(e runs.Entry, name, note string) {
 
 // openFolder shows the run's folder in the system's file manager; where
 // that fails, a dialog gives its path to copy.
+// exportPyTorch writes the run's model as PyTorch code and weights into a
+// folder the user chooses: the weights its config keeps (the best epoch's
+// by default), off the UI goroutine.
+func (r *runsTab) exportPyTorch() {
+	e, ok := r.current()
+	if !ok {
+		return
+	}
+	chooseFolder(r.win, "Export run "+e.ID+" to PyTorch into this folder", func(dir string) { r.exportTo(e, dir) })
+}
+
+// exportTo writes run e's export into dir and says where it went.
+func (r *runsTab) exportTo(e runs.Entry, dir string) {
+	r.tasks.start(func() {
+		m, err := training.LoadModel(e.Dir)
+		if err == nil {
+			err = export.PyTorch(m, dir)
+		}
+		bridge.Do(func() {
+			if err != nil {
+				showError(r.win, fmt.Errorf("exporting run %s: %w", e.ID, err))
+				return
+			}
+			which := "its last weights"
+			if m.Best {
+				which = fmt.Sprintf("its best epoch's weights (epoch %d)", m.Epoch)
+			}
+			r.status.SetText(fmt.Sprintf("Exported run %s (%s) to PyTorch in %s.", e.ID, which, dir))
+			showInfo(r.win, "Exported to PyTorch", fmt.Sprintf("Run %s, %s, is in %s as %s, %s, %s and %s. "+
+				"In PyTorch, model.load_model(folder) returns the network; python3 train.py --data idx:MNIST_DIR "+
+				"(or torchrun --nproc_per_node=N train.py …) goes on training it: the README there has the commands.",
+				e.ID, which, dir, export.WeightsFile, export.ModelFile, export.TrainFile, export.ReadmeFile))
+		})
+	})
+}
+
 func (r *runsTab) openFolder() {
 	e, ok := r.current()
 	if !ok {

@@ -19,6 +19,8 @@ import (
 
 	"github.com/neuralworkbench/workbench/plots"
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/imageproc"
+	"github.com/neuralworkbench/workbench/training/nn"
 	"github.com/neuralworkbench/workbench/training/runs"
 )
 
@@ -466,6 +468,46 @@ func TestRunsTabFitsSmallWindow(t *testing.T) {
 		room := fyne.NewSize(MinWidth, MinHeight).Subtract(around)
 		if m := wb.runsTab.content.MinSize(); m.Width > room.Width || m.Height > room.Height {
 			t.Errorf("with six runs ticked the Runs tab needs %v×%v, more than the %v×%v a 1024×700 window leaves it", m.Width, m.Height, room.Width, room.Height)
+		}
+	})
+}
+
+// TestRunsTabExportsToPyTorch: To PyTorch… writes the ticked run's model
+// as PyTorch code and weights where the user chose, and says so.
+func TestRunsTabExportsToPyTorch(t *testing.T) {
+	test.NewTempApp(t)
+	store := runs.Store{Dir: t.TempDir()}
+	fakeRun(t, store, "20261202-000001-aaaaaa", "lenet", 0.01, 2)
+	net, err := nn.New(nn.Spec{Inputs: 784, Classes: 3, Layers: nn.LeNet5(3).Layers}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := training.DefaultConfig()
+	cfg.Hidden, cfg.Layers = nil, nn.LeNet5(3).Layers
+	m := &training.Model{Net: net, Classes: []string{"3", "5", "8"}, Stats: imageproc.Stats{Mean: 0.1, Std: 0.3}, Config: cfg}
+	if err := m.Save(filepath.Join(store.Dir, "20261202-000001-aaaaaa")); err != nil {
+		t.Fatal(err)
+	}
+	r, _, tk := newTestRunsTab(t, store)
+	onUI(func() { r.toggle("20261202-000001-aaaaaa") })
+	tk.wait()
+	out := t.TempDir()
+	onUI(func() {
+		if r.exportRun.Disabled() {
+			t.Fatal("To PyTorch… is disabled for a finished run")
+		}
+		e, _ := r.current()
+		r.exportTo(e, out)
+	})
+	tk.wait()
+	for _, f := range []string{"model.safetensors", "model.py", "train.py", "README.md"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	onUI(func() {
+		if !strings.Contains(r.status.Text, "Exported run 20261202-000001-aaaaaa (its last weights) to PyTorch in "+out) {
+			t.Errorf("status after the export: %q", r.status.Text)
 		}
 	})
 }
