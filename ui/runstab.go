@@ -44,9 +44,9 @@ type runsTab struct {
 	status *widget.Label
 	// actions on the run ticked last
 	runAgain, loadModel, exportRun, editRun, showFiles, deleteRun *widget.Button
-	table                                              *widget.Table
-	curves                                             *runsCurves
-	compare                                            *comparisonView
+	table                                                         *widget.Table
+	curves                                                        *runsCurves
+	compare                                                       *comparisonView
 
 	// On the UI goroutine.
 	list     *runList     // the store as last read; nil before
