@@ -13,7 +13,7 @@ func runExport(env Env, args []string) int {
 	fs := newFlagSet(env, name, "(--run ID | --model DIR) --pytorch OUT [--keep best|last]")
 	runID := fs.String("run", "", "a run in the run store, by its ID (or the start of one, or its folder)")
 	modelDir := fs.String("model", "", "a saved model: the directory written by Save model… or 'workbench train --out'")
-	out := fs.String("pytorch", "", "the folder to write model.safetensors, model.py and README.md into")
+	out := fs.String("pytorch", "", "the folder to write model.safetensors, model.py, train.py and README.md into")
 	keepText := fs.String("keep", "", "best or last: which of a run's weights (default: those its config keeps, the best)")
 	rest, status, ok := parse(env, fs, args)
 	if !ok {
@@ -60,7 +60,7 @@ func runExport(env Env, args []string) int {
 	if m.Best {
 		which = fmt.Sprintf("the best epoch's weights, epoch %d", m.Epoch)
 	}
-	fmt.Fprintf(env.Stdout, "exported %s (%s) to %s: %s, %s, %s\n", m.Net.Spec, which, escaped(*out),
-		export.WeightsFile, export.ModelFile, export.ReadmeFile)
+	fmt.Fprintf(env.Stdout, "exported %s (%s) to %s: %s, %s, %s, %s\n", m.Net.Spec, which, escaped(*out),
+		export.WeightsFile, export.ModelFile, export.TrainFile, export.ReadmeFile)
 	return ExitOK
 }
