@@ -123,9 +123,6 @@ func conv2d(name string, x, w, b *G.Node, c, h, wd, filters, k, stride, pad int,
 	if err != nil {
 		return nil, err
 	}
-	if convBatched {
-		return conv2dBatched(name, x, w, b, s, filters, inputGrad)
-	}
 	n, rows, p := x.Shape()[0], s.rows(), s.oh*s.ow
 	in, out := c*h*wd, filters*p
 	cols := make([]float32, n*rows*p) // every sample's columns, for dW
