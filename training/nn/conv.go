@@ -118,10 +118,17 @@ func (s *convShape) convMove(cols, x []float32, fold bool) {
 // LeNet's layers at batch 64 took 1.7–1.8 ms of CPU against 1.85 ms (first
 // layer) and 2.3–2.9 ms against 3.0–3.2 ms (second) on a 2-vCPU AMD EPYC
 // with OpenBLAS.
+//
+// Where the CPU has AVX-512, conv2dBatched (conv_batch_amd64.go) computes
+// the same node with the batch innermost instead, 3.7–6 times faster on
+// LeNet's and the residual network's layers; this path serves other CPUs.
 func conv2d(name string, x, w, b *G.Node, c, h, wd, filters, k, stride, pad int, inputGrad bool) (*G.Node, error) {
 	s, err := convCheck(name, x, w, b, c, h, wd, filters, k, stride, pad)
 	if err != nil {
 		return nil, err
+	}
+	if convBatched && convBatchFits(s, x.Shape()[0], filters) {
+		return conv2dBatched(name, x, w, b, s, filters, inputGrad)
 	}
 	n, rows, p := x.Shape()[0], s.rows(), s.oh*s.ow
 	in, out := c*h*wd, filters*p

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -10,25 +11,36 @@ import (
 	"github.com/neuralworkbench/workbench/training/openblas"
 )
 
-// convBenchStep returns a function that runs the kernels of nodes in
-// order on their inputs' current values, as the TapeMachine does but
-// without the loss around them, so that a benchmark times only the layer.
-// The graph must have run once, so that every input has a value.
-func convBenchStep(b *testing.B, p *bnProbe, nodes ...*G.Node) func() {
+// convBenchStep returns a function that runs the kernels of the layer
+// called name (its forward kernel and every kernel whose name starts with
+// name + "/") in the order the TapeMachine runs them, on their inputs'
+// current values, but without the loss around them, so that a benchmark
+// times only the layer. The graph must have run once, so that every input
+// has a value.
+func convBenchStep(b *testing.B, p *bnProbe, name string) func() {
 	b.Helper()
 	p.run(b)
 	g := p.y.Graph()
+	sorted, err := G.Sort(g) // the loss first
+	if err != nil {
+		b.Fatal(err)
+	}
 	type call struct {
 		op G.Op
 		in []G.Value
 	}
-	calls := make([]call, len(nodes))
-	for i, n := range nodes {
+	var calls []call
+	for i := len(sorted) - 1; i >= 0; i-- {
+		n := sorted[i]
+		k, ok := n.Op().(*kernel)
+		if !ok || (k.name != name && !strings.HasPrefix(k.name, name+"/")) {
+			continue
+		}
 		var in []G.Value
 		for it := g.From(n.ID()); it.Next(); { // the inputs, in order
 			in = append(in, it.Node().(*G.Node).Value())
 		}
-		calls[i] = call{n.Op(), in}
+		calls = append(calls, call{n.Op(), in})
 	}
 	return func() {
 		for _, c := range calls {
@@ -39,45 +51,66 @@ func convBenchStep(b *testing.B, p *bnProbe, nodes ...*G.Node) func() {
 	}
 }
 
+// convBenchLayer is a convolution benchmarked at batch 64.
+type convBenchLayer struct {
+	name                     string
+	c, h, w, filters, k, pad int
+	inputGrad                bool
+}
+
 // BenchmarkConv2dLeNet times a forward and backward pass of LeNet-5's two
 // convolutions at batch 64: 1×28×28 → 6@5×5 padding 2 (no input gradient:
-// it is the network's input) and 6×14×14 → 16@5×5.
+// it is the network's input) and 6×14×14 → 16@5×5, with im2col and sgemm
+// and with the batched kernels.
 func BenchmarkConv2dLeNet(b *testing.B) {
 	b.Log(openblas.Load())
+	convBench(b, convBenchLayer{"conv1", 1, 28, 28, 6, 5, 2, false}, convBenchLayer{"conv2", 6, 14, 14, 16, 5, 0, true})
+}
+
+// BenchmarkConv2dResidual times a forward and backward pass of one of the
+// residual network's 3×3 convolutions, 16×28×28 → 16@3×3 padding 1, at
+// batch 64.
+func BenchmarkConv2dResidual(b *testing.B) {
+	b.Log(openblas.Load())
+	convBench(b, convBenchLayer{"conv", 16, 28, 28, 16, 3, 1, true})
+}
+
+func convBench(b *testing.B, layers ...convBenchLayer) {
 	const n = 64
-	for _, l := range []struct {
-		name                     string
-		c, h, w, filters, k, pad int
-		inputGrad                bool
-	}{
-		{"conv1", 1, 28, 28, 6, 5, 2, false},
-		{"conv2", 6, 14, 14, 16, 5, 0, true},
-	} {
-		b.Run(l.name, func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(1, 2))
-			rows := l.c * l.k * l.k
-			x := bnRandInput(rng, "x", n, l.c*l.h*l.w)
-			w, bias := convScaled(rng, "w", 0.2, l.filters, rows), convScaled(rng, "b", 0.1, l.filters)
-			r := bnRandInput(rng, "r", n*l.filters*(l.h+2*l.pad-l.k+1)*(l.w+2*l.pad-l.k+1)).data
-			build := func(in G.Nodes) (*G.Node, error) {
-				return conv2d(l.name, in[0], in[1], in[2], l.c, l.h, l.w, l.filters, l.k, 1, l.pad, l.inputGrad)
+	for _, l := range layers {
+		for _, batched := range []bool{false, true} {
+			name := l.name + "/im2col"
+			if batched {
+				name = l.name + "/batched"
 			}
-			var p *bnProbe
-			var grads G.Nodes // dW, db, then dx if any
-			if l.inputGrad {
-				p = bnNewProbe(b, build, r, x, w, bias)
-				grads = G.Nodes{p.grads[1], p.grads[2], p.grads[0]}
-			} else {
-				p = bnNewProbe(b, convNoGrad(x, build), r, w, bias)
-				grads = p.grads
-			}
-			step := convBenchStep(b, p, append(G.Nodes{p.y}, grads...)...)
-			b.ReportAllocs()
-			for b.Loop() {
-				step()
-			}
-			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
-		})
+			b.Run(name, func(b *testing.B) {
+				if batched && !convBatched {
+					b.Skip("no AVX-512")
+				}
+				defer func(saved bool) { convBatched = saved }(convBatched)
+				convBatched = batched
+				rng := rand.New(rand.NewPCG(1, 2))
+				rows := l.c * l.k * l.k
+				x := bnRandInput(rng, "x", n, l.c*l.h*l.w)
+				w, bias := convScaled(rng, "w", 0.2, l.filters, rows), convScaled(rng, "b", 0.1, l.filters)
+				r := bnRandInput(rng, "r", n*l.filters*(l.h+2*l.pad-l.k+1)*(l.w+2*l.pad-l.k+1)).data
+				build := func(in G.Nodes) (*G.Node, error) {
+					return conv2d(l.name, in[0], in[1], in[2], l.c, l.h, l.w, l.filters, l.k, 1, l.pad, l.inputGrad)
+				}
+				var p *bnProbe
+				if l.inputGrad {
+					p = bnNewProbe(b, build, r, x, w, bias)
+				} else {
+					p = bnNewProbe(b, convNoGrad(x, build), r, w, bias)
+				}
+				step := convBenchStep(b, p, l.name)
+				b.ReportAllocs()
+				for b.Loop() {
+					step()
+				}
+				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
+			})
+		}
 	}
 }
 
@@ -90,7 +123,7 @@ func BenchmarkMaxpoolLeNet(b *testing.B) {
 	p := bnNewProbe(b, func(in G.Nodes) (*G.Node, error) {
 		return maxpool("pool", in[0], c, h, w, 2)
 	}, r, x)
-	step := convBenchStep(b, p, p.y, p.grads[0])
+	step := convBenchStep(b, p, "pool")
 	b.ReportAllocs()
 	for b.Loop() {
 		step()

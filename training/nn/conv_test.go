@@ -48,14 +48,51 @@ func convGrads(t *testing.T, p *bnProbe) [][]float32 {
 	return grads
 }
 
+// bothPaths runs test with *use false, then, if it was true (the CPU has
+// the vector kernels), true again, under the names off and on: kernels
+// with two implementations are checked both ways.
+func bothPaths(t *testing.T, use *bool, off, on string, test func(t *testing.T)) {
+	saved := *use
+	defer func() { *use = saved }()
+	*use = false
+	t.Run(off, test)
+	if saved {
+		*use = true
+		t.Run(on, test)
+	}
+}
+
+// convPaths runs test once for each way conv2d can compute: with im2col
+// and sgemm, and with the batched kernels where the CPU has them.
+func convPaths(t *testing.T, test func(t *testing.T)) {
+	bothPaths(t, &convBatched, "im2col", "batched", test)
+}
+
+// convCase is a convolution and its batch size.
+type convCase struct{ n, c, h, w, filters, k, stride, pad int }
+
+// inputs returns random images, filters scaled by 1/√(c·k·k) and a bias
+// for the case, and coefficients r for the loss Σ r·y.
+func (tt convCase) inputs(rng *rand.Rand) (x, w, b bnInput, r []float32) {
+	rows := tt.c * tt.k * tt.k
+	x = bnRandInput(rng, "x", tt.n, tt.c*tt.h*tt.w)
+	w = convScaled(rng, "w", 1/float32(math.Sqrt(float64(rows))), tt.filters, rows)
+	b = convScaled(rng, "b", 0.5, tt.filters)
+	r = bnRandInput(rng, "r", tt.n*tt.filters*tt.oh()*tt.ow()).data
+	return x, w, b, r
+}
+
+func (tt convCase) oh() int { return (tt.h+2*tt.pad-tt.k)/tt.stride + 1 }
+func (tt convCase) ow() int { return (tt.w+2*tt.pad-tt.k)/tt.stride + 1 }
+
 // TestConv2dGradients checks dx, dW and db against central differences
 // (checkGradients: step 1e-2, within 1e-3 + 1e-3·|gradient|) on
 // geometries with strides, padding, non-square images and even kernels,
 // with and without the input's gradient.
-func TestConv2dGradients(t *testing.T) {
-	tests := []struct {
-		n, c, h, w, filters, k, stride, pad int
-	}{
+func TestConv2dGradients(t *testing.T) { convPaths(t, convGradients) }
+
+func convGradients(t *testing.T) {
+	tests := []convCase{
 		{3, 3, 5, 7, 4, 3, 1, 1},
 		{3, 2, 7, 5, 3, 3, 2, 1}, // stride 2, padding 1, odd sizes
 		{3, 3, 6, 5, 2, 2, 2, 0}, // even kernel, last column unused
@@ -69,13 +106,7 @@ func TestConv2dGradients(t *testing.T) {
 		name := fmt.Sprintf("n%d_%dx%dx%d_f%d_k%d_s%d_p%d", tt.n, tt.c, tt.h, tt.w, tt.filters, tt.k, tt.stride, tt.pad)
 		for _, inputGrad := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s/dx=%v", name, inputGrad), func(t *testing.T) {
-				rng := rand.New(rand.NewPCG(uint64(tt.h), uint64(tt.k)))
-				rows := tt.c * tt.k * tt.k
-				oh, ow := (tt.h+2*tt.pad-tt.k)/tt.stride+1, (tt.w+2*tt.pad-tt.k)/tt.stride+1
-				x := bnRandInput(rng, "x", tt.n, tt.c*tt.h*tt.w)
-				w := convScaled(rng, "w", 1/float32(math.Sqrt(float64(rows))), tt.filters, rows)
-				b := convScaled(rng, "b", 0.5, tt.filters)
-				r := bnRandInput(rng, "r", tt.n*tt.filters*oh*ow).data
+				x, w, b, r := tt.inputs(rand.New(rand.NewPCG(uint64(tt.h), uint64(tt.k))))
 				build := func(in G.Nodes) (*G.Node, error) {
 					return conv2d("conv", in[0], in[1], in[2], tt.c, tt.h, tt.w, tt.filters, tt.k, tt.stride, tt.pad, inputGrad)
 				}
@@ -90,7 +121,7 @@ func TestConv2dGradients(t *testing.T) {
 						}
 					}
 				}
-				if got, want := p.y.Shape(), (tensor.Shape{tt.n, tt.filters * oh * ow}); !got.Eq(want) {
+				if got, want := p.y.Shape(), (tensor.Shape{tt.n, tt.filters * tt.oh() * tt.ow()}); !got.Eq(want) {
 					t.Fatalf("output shape %v, want %v", got, want)
 				}
 				p.checkGradients(t)
@@ -106,7 +137,9 @@ func TestConv2dGradients(t *testing.T) {
 // unchanged. maxpool comes first, on inputs whose maxima stand 0.2 above
 // the rest of their windows, so that no step of the differences moves a
 // maximum to another place in its window.
-func TestConvStackGradients(t *testing.T) {
+func TestConvStackGradients(t *testing.T) { convPaths(t, convStackGradients) }
+
+func convStackGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	const n = 3
 	x := bnRandInput(rng, "x", n, 2*12*10)
@@ -245,7 +278,9 @@ func convLoadRefs(t *testing.T, op string) ([]convRef, float64) {
 // TestConv2dMatchesPyTorch compares conv2d's output and the gradients of
 // x, W and b with torch.nn.functional.conv2d's, within the relative
 // tolerance in the file (1e-5).
-func TestConv2dMatchesPyTorch(t *testing.T) {
+func TestConv2dMatchesPyTorch(t *testing.T) { convPaths(t, convMatchesPyTorch) }
+
+func convMatchesPyTorch(t *testing.T) {
 	refs, tol := convLoadRefs(t, "conv2d")
 	for _, ref := range refs {
 		t.Run(fmt.Sprintf("%dx%dx%d_f%d_k%d_s%d_p%d", ref.C, ref.H, ref.W, ref.Filters, ref.K, ref.Stride, ref.Pad), func(t *testing.T) {
@@ -267,7 +302,9 @@ func TestConv2dMatchesPyTorch(t *testing.T) {
 // TestConv2dRunsRepeat checks that a second run gives the same output and
 // gradients as the first: kernels overwrite their buffers, and none may
 // accumulate into them across runs.
-func TestConv2dRunsRepeat(t *testing.T) {
+func TestConv2dRunsRepeat(t *testing.T) { convPaths(t, convRunsRepeat) }
+
+func convRunsRepeat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	x, w, b := bnRandInput(rng, "x", 2, 2*6*5), convScaled(rng, "w", 0.3, 3, 2*9), bnRandInput(rng, "b", 3)
 	p := bnNewProbe(t, func(in G.Nodes) (*G.Node, error) {
