@@ -115,20 +115,34 @@ func convBench(b *testing.B, layers ...convBenchLayer) {
 }
 
 // BenchmarkMaxpoolLeNet times a forward and backward pass of LeNet-5's
-// first pooling layer (6×28×28, 2×2 windows) at batch 64.
+// first pooling layer (6×28×28, 2×2 windows) at batch 64, with the scalar
+// loops and with the vector kernels.
 func BenchmarkMaxpoolLeNet(b *testing.B) {
 	const n, c, h, w = 64, 6, 28, 28
-	rng := rand.New(rand.NewPCG(1, 2))
-	x, r := bnRandInput(rng, "x", n, c*h*w), bnRandInput(rng, "r", n*c*h*w/4).data
-	p := bnNewProbe(b, func(in G.Nodes) (*G.Node, error) {
-		return maxpool("pool", in[0], c, h, w, 2)
-	}, r, x)
-	step := convBenchStep(b, p, "pool")
-	b.ReportAllocs()
-	for b.Loop() {
-		step()
+	for _, vector := range []bool{false, true} {
+		name := "scalar"
+		if vector {
+			name = "vector"
+		}
+		b.Run(name, func(b *testing.B) {
+			if vector && !poolVector {
+				b.Skip("no AVX-512")
+			}
+			defer func(saved bool) { poolVector = saved }(poolVector)
+			poolVector = vector
+			rng := rand.New(rand.NewPCG(1, 2))
+			x, r := bnRandInput(rng, "x", n, c*h*w), bnRandInput(rng, "r", n*c*h*w/4).data
+			p := bnNewProbe(b, func(in G.Nodes) (*G.Node, error) {
+				return maxpool("pool", in[0], c, h, w, 2)
+			}, r, x)
+			step := convBenchStep(b, p, "pool")
+			b.ReportAllocs()
+			for b.Loop() {
+				step()
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
 	}
-	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 
 // BenchmarkConv2dGorgonia times gorgonia's own Conv2d on LeNet-5's first

@@ -40,6 +40,9 @@ func maxpool(name string, x *G.Node, c, h, w, size int) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if size == 2 && poolVector {
+		return maxpool2(name, x, n, c, h, w)
+	}
 	planes, hw, p := n*c, h*w, oh*ow
 	if planes*hw > math.MaxInt32 {
 		return nil, fmt.Errorf("maxpool %s: %d×%d values are more than it can index", name, n, c*hw)
@@ -77,6 +80,45 @@ func maxpool(name string, x *G.Node, c, h, w, size int) (*G.Node, error) {
 				for o, g := range f32s(v[0]) {
 					dxd[arg[o]] = g // windows do not overlap
 				}
+			},
+		}, dy, output)
+		return G.Nodes{g}, err
+	}
+	return G.ApplyOp(k, x)
+}
+
+// maxpool2 is maxpool for 2×2 windows with the AVX-512 kernels, sixteen
+// windows at a time. It keeps which of its four values each window's
+// maximum is in a byte, and writes the input's gradient whole instead of
+// clearing it and scattering into it. On LeNet's first pooling layer at
+// batch 64 (2-vCPU AMD EPYC) forward and backward took 51–81 µs against
+// 290–570 µs for the scalar loops.
+func maxpool2(name string, x *G.Node, n, c, h, w int) (*G.Node, error) {
+	planes, oh, ow := n*c, h/2, w/2
+	code := make([]uint8, planes*oh*ow)
+	y := newMatrix(n, c*oh*ow)
+	yd := y.Float32s()
+	k := &kernel{
+		name: name, typ: hm.NewFnType(matType, matType),
+		shape: tensor.Shape{n, c * oh * ow}, out: y, arity: 1, wrt: []bool{true},
+		run: func(v []G.Value) {
+			xd := f32s(v[0])[:planes*h*w]
+			poolMax2Vec(&yd[0], &code[0], &xd[0], w, ow, oh, planes, h*w)
+		},
+	}
+	k.diff = func(_ G.Nodes, output, dy *G.Node) (G.Nodes, error) {
+		// The values no window covers (the last row or column when h or w
+		// is odd) have a zero gradient: dx is zero when allocated and the
+		// kernel never writes them.
+		dx := newMatrix(n, c*h*w)
+		dxd := dx.Float32s()
+		// The output is an input only so that this runs after code is set.
+		g, err := G.ApplyOp(&kernel{
+			name: name + "/dx", typ: hm.NewFnType(matType, matType, matType),
+			shape: tensor.Shape{n, c * h * w}, out: dx, arity: 2,
+			run: func(v []G.Value) {
+				d := f32s(v[0])[:len(code)]
+				poolMax2VecGrad(&dxd[0], &d[0], &code[0], w, ow, oh, planes, h*w)
 			},
 		}, dy, output)
 		return G.Nodes{g}, err

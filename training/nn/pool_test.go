@@ -43,7 +43,16 @@ func poolSeparate(x []float32, h, w, size int) []float32 {
 	return x
 }
 
-func TestPoolGradients(t *testing.T) {
+// poolPaths runs test once for each way maxpool can compute 2×2
+// windows: with the scalar loops, and with the vector kernels where the
+// CPU has them.
+func poolPaths(t *testing.T, test func(t *testing.T)) {
+	bothPaths(t, &poolVector, "scalar", "vector", test)
+}
+
+func TestPoolGradients(t *testing.T) { poolPaths(t, poolGradients) }
+
+func poolGradients(t *testing.T) {
 	shapes := []struct{ n, c, h, w, size int }{
 		{3, 2, 5, 7, 2}, // floor mode drops the last row and column
 		{3, 3, 7, 5, 3},
@@ -76,7 +85,9 @@ func TestPoolGradients(t *testing.T) {
 // TestMaxpoolTies checks PyTorch's rule for equal maxima: the gradient
 // goes to the first in the window, row by row, for 2×2 windows (which
 // have their own loop) and larger ones.
-func TestMaxpoolTies(t *testing.T) {
+func TestMaxpoolTies(t *testing.T) { poolPaths(t, maxpoolTies) }
+
+func maxpoolTies(t *testing.T) {
 	tests := []struct {
 		h, w, size int
 		x          []float32
@@ -125,7 +136,9 @@ func TestMaxpoolTies(t *testing.T) {
 
 // TestMaxpoolNaN checks that a NaN in a window makes its maximum NaN, as
 // in PyTorch, so that a diverging network shows in its loss.
-func TestMaxpoolNaN(t *testing.T) {
+func TestMaxpoolNaN(t *testing.T) { poolPaths(t, maxpoolNaN) }
+
+func maxpoolNaN(t *testing.T) {
 	nan := float32(math.NaN())
 	for _, size := range []int{2, 3} {
 		x := bnInput{"x", []int{1, size * size}, make([]float32, size*size)}
@@ -144,7 +157,9 @@ func TestMaxpoolNaN(t *testing.T) {
 // gradient with torch.nn.functional's max_pool2d, avg_pool2d and
 // adaptive_avg_pool2d(x, 1), within the relative tolerance in the file
 // (1e-5). The first maxpool case has many equal maxima.
-func TestPoolMatchesPyTorch(t *testing.T) {
+func TestPoolMatchesPyTorch(t *testing.T) { poolPaths(t, poolMatchesPyTorch) }
+
+func poolMatchesPyTorch(t *testing.T) {
 	for _, op := range poolOps {
 		refs, tol := convLoadRefs(t, op.name)
 		for _, ref := range refs {
@@ -164,7 +179,9 @@ func TestPoolMatchesPyTorch(t *testing.T) {
 // TestPoolRunsRepeat checks that a second run gives the same gradient as
 // the first, with the maxima moved in between: maxpool's gradient must
 // not keep the previous run's positions.
-func TestPoolRunsRepeat(t *testing.T) {
+func TestPoolRunsRepeat(t *testing.T) { poolPaths(t, poolRunsRepeat) }
+
+func poolRunsRepeat(t *testing.T) {
 	for _, op := range poolOps {
 		t.Run(op.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(2, 3))
@@ -213,5 +230,50 @@ func TestPoolRejectsBadShapes(t *testing.T) {
 	}
 	if _, err := globalavgpool("gap", x, 3, 4, 4); err == nil || !strings.Contains(err.Error(), "globalavgpool gap: input is (2, 60), want n × 48") {
 		t.Errorf("globalavgpool(3×4×4) on 60 values a sample = %v, want a shape error", err)
+	}
+}
+
+// TestMaxpoolVectorMatchesScalar compares the vector kernels' maxima,
+// gradients and choices with the scalar loops' on random planes with
+// ties, NaNs and infinities, odd sizes whose last row or column no window
+// covers, and rows of more than 16 windows.
+func TestMaxpoolVectorMatchesScalar(t *testing.T) {
+	if !poolVector {
+		t.Skip("no vector kernels")
+	}
+	defer func(saved bool) { poolVector = saved }(poolVector)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, s := range []struct{ n, c, h, w int }{
+		{64, 6, 28, 28}, {3, 2, 5, 7}, {2, 3, 10, 70}, {1, 1, 2, 2}, {5, 4, 7, 33}, {2, 2, 4, 64},
+	} {
+		x := bnRandInput(rng, "x", s.n, s.c*s.h*s.w)
+		for i := range x.data {
+			switch rng.IntN(40) {
+			case 0:
+				x.data[i] = float32(math.NaN())
+			case 1:
+				x.data[i] = float32(math.Inf(1 - 2*rng.IntN(2)))
+			case 2, 3, 4, 5:
+				x.data[i] = float32(rng.IntN(3)) // ties
+			}
+		}
+		r := bnRandInput(rng, "r", s.n*s.c*(s.h/2)*(s.w/2)).data
+		var got [2][2][]float32
+		for i, vector := range []bool{false, true} {
+			poolVector = vector
+			p := bnNewProbe(t, func(in G.Nodes) (*G.Node, error) {
+				return maxpool("pool", in[0], s.c, s.h, s.w, 2)
+			}, r, x)
+			p.run(t)
+			got[i] = [2][]float32{append([]float32(nil), p.output()...), append([]float32(nil), p.grad(0)...)}
+		}
+		for j, what := range []string{"y", "dx"} {
+			want, have := got[0][j], got[1][j]
+			for i := range want {
+				if math.Float32bits(want[i]) != math.Float32bits(have[i]) && !(want[i] != want[i] && have[i] != have[i]) && !(want[i] == 0 && have[i] == 0) {
+					t.Fatalf("%+v: vector %s[%d] = %g, scalar %g", s, what, i, have[i], want[i])
+				}
+			}
+		}
 	}
 }
