@@ -47,6 +47,26 @@ func smallData(t *testing.T) *training.Data {
 	return data
 }
 
+// train runs cfg on data to its end and returns its DoneEvent.
+func train(t *testing.T, cfg training.Config, data *training.Data) *training.DoneEvent {
+	t.Helper()
+	run, err := training.Start(context.Background(), cfg, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done *training.DoneEvent
+	for ev := range run.Events() {
+		if d, ok := ev.(*training.DoneEvent); ok {
+			done = d
+		}
+	}
+	run.Wait()
+	if done == nil {
+		t.Fatal("the run ended without a result")
+	}
+	return done
+}
+
 // evalScript loads an export with its own load_model and scores the test
 // images (raw pixels, normalised by the export's MEAN and STD) as the
 // workbench does: accuracy, and the mean cross-entropy in float64.
@@ -101,20 +121,7 @@ func TestExportMatchesTheRun(t *testing.T) {
 				cfg.Hidden, cfg.Layers = nil, a.Layers
 			}
 			cfg.Epochs = 1
-			run, err := training.Start(context.Background(), cfg, data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var done *training.DoneEvent
-			for ev := range run.Events() {
-				if d, ok := ev.(*training.DoneEvent); ok {
-					done = d
-				}
-			}
-			run.Wait()
-			if done == nil {
-				t.Fatal("the run failed")
-			}
+			done := train(t, cfg, data)
 			out := filepath.Join(dir, arch)
 			if err := PyTorch(done.Model, out); err != nil {
 				t.Fatal(err)
@@ -156,17 +163,7 @@ func TestTrainPyDistributed(t *testing.T) {
 	data := smallData(t)
 	cfg := training.DefaultConfig()
 	cfg.Epochs = 1
-	run, err := training.Start(context.Background(), cfg, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var done *training.DoneEvent
-	for ev := range run.Events() {
-		if d, ok := ev.(*training.DoneEvent); ok {
-			done = d
-		}
-	}
-	run.Wait()
+	done := train(t, cfg, data)
 	dir := t.TempDir()
 	if err := PyTorch(done.Model, dir); err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func TrainPy(m *training.Model) (string, error) {
 		"Arch": m.Net.Spec.String(), "Loss": loss, "Optimizer": string(c.Optimizer),
 		"LR": f(c.LR), "Momentum": f(c.Momentum), "WeightDecay": f(c.WeightDecay),
 		"Batch": strconv.Itoa(c.Batch), "Seed": strconv.FormatUint(c.Seed, 10),
-		"Flip": map[bool]string{true: "True", false: "False"}[c.Augment.Flip],
+		"Flip":   map[bool]string{true: "True", false: "False"}[c.Augment.Flip],
 		"Rotate": f(c.Augment.Rotate), "Shift": strconv.Itoa(c.Augment.Shift), "Noise": f(c.Augment.Noise),
 		"Pen": f(c.Augment.Pen),
 	})
