@@ -13,8 +13,9 @@ export LANG := en_US.UTF-8
 # falls back to pure Go without it); Xvfb, xauth and ImageMagick run the
 # real window headless and take screenshots of it; PyTorch (Debian's
 # python3-torch, with numpy) checks that an export to PyTorch scores what
-# the run did.
-PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev libopenblas0-pthread xvfb xauth imagemagick python3-torch python3-numpy
+# the run did, and Pillow (python3-pil) that its train.py reads an image
+# folder as the workbench does.
+PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev libopenblas0-pthread xvfb xauth imagemagick python3-torch python3-numpy python3-pil
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -145,8 +145,21 @@ process or several:
 
 (With Debian 12's torch 1.13 and Python 3.11, torchrun needs
 --redirects 2 --tee 2 before --nproc_per_node, or it fails in to_map.)
---data is a folder of MNIST-format IDX files or folder:DIR (one subfolder
-of images per class). It prints a JSON line an epoch (epoch, train_loss,
+--data is a folder of MNIST-format IDX files or folder:DIR, an image folder
+as the workbench reads it (one subfolder of images per class, or train
+and test folders of them; needs Pillow, Debian's python3-pil), with the
+workbench's test split. Images that already are 28×28 frames, light ink
+on black (MNIST's digits, frames the workbench saved), are read exactly
+as the workbench reads them. Other images are made grayscale as the
+workbench does, inverted by its rule when the ink is dark, cropped to
+the ink, scaled with bicubic (Catmull-Rom) into 20×20 and centred by
+centre of mass, but without its photo steps (evening out the light,
+choosing a colour channel, removing ruled lines and specks, thickening
+fine strokes), so for photos and scans the frames differ, and even clean
+digits that need framing differ by a few levels a pixel (about 6 of 255
+for MNIST digits scaled up, dark on white); JPEG and WebP decoders can
+also differ by a level here and there. To train on exactly the
+workbench's frames, give train.py folders of 28×28 frames. It prints a JSON line an epoch (epoch, train_loss,
 test_loss, test_acc) and writes the trained model.safetensors and model.py
 into --out.
 `, m.Net.Spec, strings.Join(m.Classes, ", "), m.Stats.Mean, m.Stats.Std)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -183,17 +182,7 @@ func TestTrainPyDistributed(t *testing.T) {
 		}
 		t.Fatalf("torchrun: %v\n%s\n%s", err, stdout, msg)
 	}
-	var lines []map[string]float64
-	for _, l := range strings.Split(strings.TrimSpace(string(stdout)), "\n") {
-		if !strings.HasPrefix(l, "{") {
-			continue
-		}
-		var m map[string]float64
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("%v: %s", err, l)
-		}
-		lines = append(lines, m)
-	}
+	lines := jsonLines(t, stdout)
 	if len(lines) != 2 || lines[0]["processes"] != 2 {
 		t.Fatalf("train.py printed %v, want the start and one epoch from 2 processes", lines)
 	}
