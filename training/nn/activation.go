@@ -64,6 +64,10 @@ func (a Activation) forward(h, z []float32) {
 	switch a {
 	case ReLU:
 		h = h[:len(z)]
+		if reluVector && len(z) > 0 {
+			reluFwdVec(&h[0], &z[0], len(z))
+			return
+		}
 		for i, v := range z {
 			h[i] = max(v, 0)
 		}
@@ -104,20 +108,27 @@ func (a Activation) forward(h, z []float32) {
 // backward writes dz = act'(z) ⊙ dh, given z, h = act(z) and dh.
 func (a Activation) backward(dz, z, h, dh []float32) {
 	switch a {
-	case ReLU, LeakyReLU:
+	case ReLU:
+		// dh where z > 0 and +0 elsewhere, PyTorch's threshold_backward:
+		// an infinite or NaN dh where the unit is off gives 0, not NaN.
 		// Select with a bit mask, not a branch: z's signs are random, a
 		// mispredicted branch per element cost more than the arithmetic,
 		// and Go does not turn float comparisons into conditional moves.
 		dh = dh[:len(z)]
 		dz = dz[:len(z)]
-		one, neg := math.Float32bits(1), uint32(0)
-		if a == LeakyReLU {
-			neg = math.Float32bits(leakySlope)
+		if reluVector && len(z) > 0 {
+			reluBwdVec(&dz[0], &z[0], &dh[0], len(z))
+			return
 		}
 		for i, v := range z {
-			// All ones when v > 0, zero for ±0 and negatives:
-			// a positive float's bits are a positive int32.
-			mask := uint32(-int64(int32(math.Float32bits(v))) >> 63)
+			dz[i] = math.Float32frombits(math.Float32bits(dh[i]) & reluOn(v))
+		}
+	case LeakyReLU:
+		dh = dh[:len(z)]
+		dz = dz[:len(z)]
+		one, neg := math.Float32bits(1), math.Float32bits(leakySlope)
+		for i, v := range z {
+			mask := reluOn(v)
 			dz[i] = math.Float32frombits(one&mask|neg&^mask) * dh[i]
 		}
 	case ELU:
@@ -148,6 +159,11 @@ func (a Activation) backward(dz, z, h, dh []float32) {
 		copy(dz, dh)
 	}
 }
+
+// reluOn returns all ones when v > 0 and zero for ±0 and negatives: a
+// positive float's bits are a positive int32. A NaN counts as its sign
+// bit says.
+func reluOn(v float32) uint32 { return uint32(-int64(int32(math.Float32bits(v))) >> 63) }
 
 // Slopes writes the first and second derivatives of the activation at
 // each z into d1 and d2, as PyTorch's autograd takes them: at a kink (ReLU

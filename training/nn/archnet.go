@@ -90,6 +90,9 @@ func (b *archGraph) layer(p string, l LayerSpec, h *G.Node, in Shape, first bool
 		}
 		return b.activate(p, l.Activation, h)
 	case Conv:
+		if l.Activation == ReLU {
+			return conv2dReLU(p+"conv", p+string(ReLU), h, b.byName[p+"weight"], b.byName[p+"bias"], in.C, in.H, in.W, l.Width, l.Kernel, l.Stride, l.Pad, !first)
+		}
 		if h, err = conv2d(p+"conv", h, b.byName[p+"weight"], b.byName[p+"bias"], in.C, in.H, in.W, l.Width, l.Kernel, l.Stride, l.Pad, !first); err != nil {
 			return nil, err
 		}

@@ -128,7 +128,7 @@ func conv2d(name string, x, w, b *G.Node, c, h, wd, filters, k, stride, pad int,
 		return nil, err
 	}
 	if convBatched && convBatchFits(s, x.Shape()[0], filters) {
-		return conv2dBatched(name, x, w, b, s, filters, inputGrad)
+		return conv2dBatched(name, x, w, b, s, filters, inputGrad, false)
 	}
 	n, rows, p := x.Shape()[0], s.rows(), s.oh*s.ow
 	in, out := c*h*wd, filters*p
@@ -169,6 +169,25 @@ func conv2d(name string, x, w, b *G.Node, c, h, wd, filters, k, stride, pad int,
 		return grads, err
 	}
 	return G.ApplyOp(kn, x, w, b)
+}
+
+// conv2dReLU returns the node relu(conv2d(…)), the ReLU node named
+// reluName. The batched kernels apply the ReLU and its derivative as they
+// move the output and its gradient between layouts, with no node of its
+// own; im2col's path adds the activation's node.
+func conv2dReLU(name, reluName string, x, w, b *G.Node, c, h, wd, filters, k, stride, pad int, inputGrad bool) (*G.Node, error) {
+	s, err := convCheck(name, x, w, b, c, h, wd, filters, k, stride, pad)
+	if err != nil {
+		return nil, err
+	}
+	if convBatched && convBatchFits(s, x.Shape()[0], filters) {
+		return conv2dBatched(name, x, w, b, s, filters, inputGrad, true)
+	}
+	z, err := conv2d(name, x, w, b, c, h, wd, filters, k, stride, pad, inputGrad)
+	if err != nil {
+		return nil, err
+	}
+	return activate(reluName, ReLU, z)
 }
 
 // convCheck checks conv2d's arguments against each other and returns the

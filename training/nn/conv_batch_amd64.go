@@ -60,10 +60,10 @@ func convDX6(dx *float32, taps *int, z int, dz *float32, dzstride int, f int, w 
 func convSumVec(sum *float32, v *float32, z int)
 
 //go:noescape
-func convTransIn(dst *float32, rows *int32, src *float32, sstride int, nq int)
+func convTransIn(dst *float32, rows *int32, src *float32, sstride int, nq int, h *float32)
 
 //go:noescape
-func convTransOut(dst *float32, dstride int, src *float32, rows *int32, nq int)
+func convTransOut(dst *float32, dstride int, src *float32, rows *int32, nq int, relu bool)
 
 // convLanes is the vector width the kernels work in, in float32s.
 const convLanes = 16
@@ -185,9 +185,9 @@ func (cb *convBatch) makeStreams() []convStream {
 }
 
 // forward writes the convolution of the samples x (n × c·h·w) with the
-// filters w and bias into z (n × f·oh·ow).
-func (cb *convBatch) forward(z, x, w, bias []float32) {
-	toLanes(cb.x, cb.inRows, x, cb.n)
+// filters w and bias into z (n × f·oh·ow), through a ReLU if relu is set.
+func (cb *convBatch) forward(z, x, w, bias []float32, relu bool) {
+	toLanes(cb.x, cb.inRows, x, nil, cb.n)
 	for f := range cb.fp {
 		ft, j := f/cb.fb, f%cb.fb
 		for t := range cb.taps {
@@ -213,19 +213,28 @@ func (cb *convBatch) forward(z, x, w, bias []float32) {
 				&cb.wf[ft*cb.taps*cb.fb], &cb.tapOff[0], cb.taps, &cb.bf[ft*cb.fb])
 		}
 	}
-	fromLanes(z, cb.out, cb.outRows, cb.n)
+	fromLanes(z, cb.out, cb.outRows, cb.n, relu)
 }
 
 // toLanes copies the n samples of src, one a row of len(rows) values,
 // into dst, value i of sample j to dst[rows[i]+j]. dst's other entries
-// are left as they are.
-func toLanes(dst []float32, rows []int32, src []float32, n int) {
+// are left as they are. With a mask (ReLU's output, src then being the
+// gradient of that output), a value whose mask is not > 0 is copied as
+// +0: the gradient of ReLU's input, as ReLU.backward writes it.
+func toLanes(dst []float32, rows []int32, src, mask []float32, n int) {
 	q := len(rows)
 	full := n &^ (convLanes - 1)
 	if q >= convLanes {
 		_ = src[n*q-1]
+		if mask != nil {
+			_ = mask[n*q-1]
+		}
 		for j := 0; j < full; j += convLanes {
-			convTransIn(&dst[j], &rows[0], &src[j*q], q*4, q/convLanes)
+			var h *float32
+			if mask != nil {
+				h = &mask[j*q]
+			}
+			convTransIn(&dst[j], &rows[0], &src[j*q], q*4, q/convLanes, h)
 		}
 	}
 	for j := range n {
@@ -234,20 +243,25 @@ func toLanes(dst []float32, rows []int32, src []float32, n int) {
 			i0 = 0
 		}
 		for i := i0; i < q; i++ {
-			dst[int(rows[i])+j] = src[j*q+i]
+			v := src[j*q+i]
+			if mask != nil {
+				v = math.Float32frombits(math.Float32bits(v) & reluOn(mask[j*q+i]))
+			}
+			dst[int(rows[i])+j] = v
 		}
 	}
 }
 
 // fromLanes is the inverse of toLanes: it copies value i of sample j from
-// src[rows[i]+j] to dst[j·len(rows)+i], for the n samples.
-func fromLanes(dst, src []float32, rows []int32, n int) {
+// src[rows[i]+j] to dst[j·len(rows)+i], for the n samples; with relu,
+// max(value, 0), as ReLU.forward computes it.
+func fromLanes(dst, src []float32, rows []int32, n int, relu bool) {
 	q := len(rows)
 	full := n &^ (convLanes - 1)
 	if q >= convLanes {
 		_ = dst[n*q-1]
 		for j := 0; j < full; j += convLanes {
-			convTransOut(&dst[j*q], q*4, &src[j], &rows[0], q/convLanes)
+			convTransOut(&dst[j*q], q*4, &src[j], &rows[0], q/convLanes, relu)
 		}
 	}
 	for j := range n {
@@ -256,13 +270,21 @@ func fromLanes(dst, src []float32, rows []int32, n int) {
 			i0 = 0
 		}
 		for i := i0; i < q; i++ {
-			dst[j*q+i] = src[int(rows[i])+j]
+			v := src[int(rows[i])+j]
+			if relu {
+				v = max(v, 0)
+			}
+			dst[j*q+i] = v
 		}
 	}
 }
 
-// conv2dBatched is conv2d computed by the batched kernels.
-func conv2dBatched(name string, x, w, b *G.Node, s *convShape, filters int, inputGrad bool) (*G.Node, error) {
+// conv2dBatched is conv2d computed by the batched kernels, followed by a
+// ReLU if relu is set: the forward pass applies it as it transposes the
+// output out of lanes, and the backward pass its derivative as it
+// transposes the output's gradient into lanes, which saves the separate
+// node's three passes over memory forward and four backward.
+func conv2dBatched(name string, x, w, b *G.Node, s *convShape, filters int, inputGrad, relu bool) (*G.Node, error) {
 	n := x.Shape()[0]
 	cb := newConvBatch(s, n, filters)
 	z := newMatrix(n, filters*cb.p)
@@ -271,16 +293,23 @@ func conv2dBatched(name string, x, w, b *G.Node, s *convShape, filters int, inpu
 		name: name, typ: hm.NewFnType(matType, matType, vecType, matType),
 		shape: tensor.Shape{n, filters * cb.p}, out: z, arity: 3,
 		wrt: []bool{inputGrad, true, true},
-		run: func(v []G.Value) { cb.forward(zd, f32s(v[0]), f32s(v[1]), f32s(v[2])) },
+		run: func(v []G.Value) { cb.forward(zd, f32s(v[0]), f32s(v[1]), f32s(v[2]), relu) },
 	}
 	kn.diff = func(inputs G.Nodes, output, dz *G.Node) (G.Nodes, error) {
 		// The output's gradient in lanes, which both gradients read.
 		dl := make([]float32, cb.fp*cb.p*cb.lanes)
+		// With relu the output is an input too, for the mask.
 		d, err := G.ApplyOp(&kernel{
-			name: name + "/dz", typ: hm.NewFnType(matType, vecType),
-			shape: tensor.Shape{len(dl)}, out: tensor.New(tensor.WithShape(len(dl)), tensor.WithBacking(dl)), arity: 1,
-			run: func(v []G.Value) { toLanes(dl, cb.outRows, f32s(v[0]), n) },
-		}, dz)
+			name: name + "/dz", typ: hm.NewFnType(matType, matType, vecType),
+			shape: tensor.Shape{len(dl)}, out: tensor.New(tensor.WithShape(len(dl)), tensor.WithBacking(dl)), arity: 2,
+			run: func(v []G.Value) {
+				var mask []float32
+				if relu {
+					mask = f32s(v[1])
+				}
+				toLanes(dl, cb.outRows, f32s(v[0]), mask, n)
+			},
+		}, dz, output)
 		if err != nil {
 			return nil, err
 		}
@@ -420,7 +449,7 @@ func (cb *convBatch) gradX(name string, d, w *G.Node) (*G.Node, error) {
 					convDX6(&dxl[st.origin], &off[0], st.z, &dl[st.pos*cb.lanes], dstride, cb.f, &wx[i*cb.f])
 				}
 			}
-			fromLanes(dxd, dxl, cb.inRows, cb.n)
+			fromLanes(dxd, dxl, cb.inRows, cb.n, false)
 		},
 	}, d, w)
 }

@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "relu_amd64.h"
 
 // AVX-512 kernels of the batch-innermost convolution (conv_batch.go).
 // A row is the 16·m values of one feature (or one output position of one
@@ -607,24 +608,65 @@ dx6done:
 	MOVLQSX 56(R), R13; op((p)(R13*4), Z14); \
 	MOVLQSX 60(R), R13; op((p)(R13*4), Z15)
 
-// func convTransIn(dst *float32, rows *int32, src *float32, sstride int, nq int)
+// STORERELU stores max(r, 0) to m, through Z16 and K3; RELU needs Z30
+// and Z31 set.
+#define STORERELU(m, r) \
+	RELU(r, Z16, K3); \
+	VMOVUPS Z16, m
+
+// STRIDED16GRAD loads Z0…Z15 from the rows p, p+s, …, p+15·s of dh
+// (STRIDED16's addressing, R10 = 3s, R11 = 5s, R12 = 7s, q = p+8s) where
+// the same rows hp, hq = hp+8s of ReLU's output are > 0, and +0
+// elsewhere; Z31 must be zero.
+#define STRIDED16GRAD(p, q, hp, hq, s) \
+	GRAD8(p, hp, s, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); \
+	GRAD8(q, hq, s, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+
+// GRAD8 is half of STRIDED16GRAD: eight rows into r0…r7.
+#define GRAD8(p, hp, s, r0, r1, r2, r3, r4, r5, r6, r7) \
+	RELUGRAD(hp, p, r0, K2);               \
+	RELUGRAD(hp(s*1), p(s*1), r1, K2);     \
+	RELUGRAD(hp(s*2), p(s*2), r2, K2);     \
+	RELUGRAD(hp(R10*1), p(R10*1), r3, K2); \
+	RELUGRAD(hp(s*4), p(s*4), r4, K2);     \
+	RELUGRAD(hp(R11*1), p(R11*1), r5, K2); \
+	RELUGRAD(hp(R10*2), p(R10*2), r6, K2); \
+	RELUGRAD(hp(R12*1), p(R12*1), r7, K2)
+
+// func convTransIn(dst *float32, rows *int32, src *float32, sstride int, nq int, h *float32)
 //
 // For nq blocks of 16 features: reads 16 samples' rows src + i·sstride
 // (bytes), 16 values each, and writes feature j's 16 values to dst +
 // 4·rows[j]; then moves src on by 16 values and rows by 16 entries.
-TEXT ·convTransIn(SB), NOSPLIT, $0-40
+// Unless h is nil, src holds the gradient of ReLU's output and h that
+// output, in the same layout, and a value whose h is not > 0 moves as
+// +0, the gradient of ReLU's input as ReLU.backward writes it.
+TEXT ·convTransIn(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ rows+8(FP), BX
 	MOVQ src+16(FP), SI
 	MOVQ sstride+24(FP), R8
 	MOVQ nq+32(FP), CX
+	MOVQ h+40(FP), AX
 	LEAQ (R8)(R8*2), R10 // 3s
 	LEAQ (R8)(R8*4), R11 // 5s
 	LEAQ (R10)(R8*4), R12 // 7s
 	LEAQ (SI)(R8*8), R9
+	LEAQ (AX)(R8*8), DX
 
 transin:
+	TESTQ AX, AX
+	JNZ   transinrelu
 	STRIDED16(LOADV, (SI), (R9), R8)
+	JMP   transpose
+
+transinrelu:
+	VPXORD Z31, Z31, Z31
+	STRIDED16GRAD((SI), (R9), (AX), (DX), R8)
+	ADDQ   $64, AX
+	ADDQ   $64, DX
+
+transpose:
 	TRANSPOSE16
 	MAPPED16(STOREV, DI, BX)
 	ADDQ $64, SI
@@ -635,18 +677,20 @@ transin:
 	VZEROUPPER
 	RET
 
-// func convTransOut(dst *float32, dstride int, src *float32, rows *int32, nq int)
+// func convTransOut(dst *float32, dstride int, src *float32, rows *int32, nq int, relu bool)
 //
 // The inverse of convTransIn: for nq blocks of 16 features, reads the 16
 // values at src + 4·rows[j] of feature j and writes sample i's 16
-// features to dst + i·dstride (bytes); then moves dst on by 16 values and
-// rows by 16 entries.
-TEXT ·convTransOut(SB), NOSPLIT, $0-40
+// features to dst + i·dstride (bytes), or with relu their max(v, 0) as
+// ReLU.forward computes it; then moves dst on by 16 values and rows by
+// 16 entries.
+TEXT ·convTransOut(SB), NOSPLIT, $0-41
 	MOVQ dst+0(FP), DI
 	MOVQ dstride+8(FP), R8
 	MOVQ src+16(FP), SI
 	MOVQ rows+24(FP), BX
 	MOVQ nq+32(FP), CX
+	MOVBLZX relu+40(FP), DX
 	LEAQ (R8)(R8*2), R10
 	LEAQ (R8)(R8*4), R11
 	LEAQ (R10)(R8*4), R12
@@ -655,7 +699,16 @@ TEXT ·convTransOut(SB), NOSPLIT, $0-40
 transout:
 	MAPPED16(LOADV, SI, BX)
 	TRANSPOSE16
+	TESTQ DX, DX
+	JNZ   transoutrelu
 	STRIDED16(STOREV, (DI), (R9), R8)
+	JMP   transoutnext
+
+transoutrelu:
+	ZEROS
+	STRIDED16(STORERELU, (DI), (R9), R8)
+
+transoutnext:
 	ADDQ $64, DI
 	ADDQ $64, R9
 	ADDQ $64, BX

@@ -22,20 +22,7 @@ func TestConv2dBatchedMatchesIm2col(t *testing.T) {
 	if !convBatched {
 		t.Skip("no AVX-512")
 	}
-	tests := []convCase{
-		{64, 1, 28, 28, 6, 5, 1, 2}, // LeNet
-		{64, 6, 14, 14, 16, 5, 1, 0},
-		{64, 16, 28, 28, 16, 3, 1, 1}, // a residual block's
-		{64, 16, 28, 28, 32, 1, 1, 0}, // a projection shortcut
-		{1, 3, 7, 6, 5, 3, 1, 1},
-		{17, 2, 9, 5, 7, 3, 1, 1},
-		{33, 3, 8, 8, 4, 2, 2, 0},
-		{16, 4, 6, 9, 10, 3, 2, 1},
-		{70, 2, 5, 5, 3, 5, 1, 2},
-		{20, 1, 4, 4, 1, 1, 1, 0},
-		{5, 2, 3, 1, 2, 6, 1, 3},
-		{48, 5, 10, 3, 9, 3, 3, 2},
-	}
+	tests := convBatchCases
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("n%d_%dx%dx%d_f%d_k%d_s%d_p%d", tt.n, tt.c, tt.h, tt.w, tt.filters, tt.k, tt.stride, tt.pad), func(t *testing.T) {
 			x, w, b, r := tt.inputs(rand.New(rand.NewPCG(uint64(tt.n), uint64(tt.c*tt.k))))
@@ -50,6 +37,56 @@ func TestConv2dBatchedMatchesIm2col(t *testing.T) {
 			want, got := run(false), run(true)
 			for i, name := range []string{"y", "dx", "dW", "db"} {
 				convCloseTo(t, name, got[i], want[i])
+			}
+		})
+	}
+}
+
+var convBatchCases = []convCase{
+	{64, 1, 28, 28, 6, 5, 1, 2}, // LeNet
+	{64, 6, 14, 14, 16, 5, 1, 0},
+	{64, 16, 28, 28, 16, 3, 1, 1}, // a residual block's
+	{64, 16, 28, 28, 32, 1, 1, 0}, // a projection shortcut
+	{1, 3, 7, 6, 5, 3, 1, 1},
+	{17, 2, 9, 5, 7, 3, 1, 1},
+	{33, 3, 8, 8, 4, 2, 2, 0},
+	{16, 4, 6, 9, 10, 3, 2, 1},
+	{70, 2, 5, 5, 3, 5, 1, 2},
+	{20, 1, 4, 4, 1, 1, 1, 0},
+	{5, 2, 3, 1, 2, 6, 1, 3},
+	{48, 5, 10, 3, 9, 3, 3, 2},
+}
+
+// TestConv2dReLUFused checks that the batched convolution with its ReLU
+// fused gives bit for bit the output and gradients of the convolution
+// followed by the activation's own node.
+func TestConv2dReLUFused(t *testing.T) {
+	if !convBatched {
+		t.Skip("no AVX-512")
+	}
+	for _, tt := range convBatchCases {
+		t.Run(fmt.Sprintf("n%d_%dx%dx%d_f%d_k%d_s%d_p%d", tt.n, tt.c, tt.h, tt.w, tt.filters, tt.k, tt.stride, tt.pad), func(t *testing.T) {
+			x, w, b, r := tt.inputs(rand.New(rand.NewPCG(uint64(tt.n), uint64(tt.filters))))
+			run := func(fused bool) [][]float32 {
+				p := bnNewProbe(t, func(in G.Nodes) (*G.Node, error) {
+					if fused {
+						return conv2dReLU("conv", "relu", in[0], in[1], in[2], tt.c, tt.h, tt.w, tt.filters, tt.k, tt.stride, tt.pad, true)
+					}
+					z, err := conv2d("conv", in[0], in[1], in[2], tt.c, tt.h, tt.w, tt.filters, tt.k, tt.stride, tt.pad, true)
+					if err != nil {
+						return nil, err
+					}
+					return activate("relu", ReLU, z)
+				}, r, x, w, b)
+				return append([][]float32{append([]float32(nil), p.outputAfterRun(t)...)}, convGrads(t, p)...)
+			}
+			want, got := run(false), run(true)
+			for i, name := range []string{"y", "dx", "dW", "db"} {
+				for j := range want[i] {
+					if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+						t.Fatalf("%s[%d] = %g fused, %g with a ReLU node", name, j, got[i][j], want[i][j])
+					}
+				}
 			}
 		})
 	}
@@ -97,7 +134,7 @@ func TestConvLanes(t *testing.T) {
 			for i := range dst {
 				dst[i] = -1
 			}
-			toLanes(dst, rows, src, n)
+			toLanes(dst, rows, src, nil, n)
 			for i, r := range rows {
 				for j := range lanes + 16 {
 					want := float32(-1)
@@ -110,10 +147,29 @@ func TestConvLanes(t *testing.T) {
 				}
 			}
 			back := make([]float32, n*q)
-			fromLanes(back, dst, rows, n)
+			fromLanes(back, dst, rows, n, false)
 			for i := range back {
 				if back[i] != src[i] {
 					t.Fatalf("n %d, q %d: fromLanes(toLanes(x))[%d] = %g, want %g", n, q, i, back[i], src[i])
+				}
+			}
+			// Through ReLU: forward out of lanes, and its gradient in.
+			relu, grad := make([]float32, n*q), make([]float32, n*q)
+			fromLanes(relu, dst, rows, n, true)
+			ReLU.forward(grad, src)
+			for i := range relu {
+				if math.Float32bits(relu[i]) != math.Float32bits(grad[i]) {
+					t.Fatalf("n %d, q %d: fromLanes with ReLU gives %g at %d, want %g", n, q, relu[i], i, grad[i])
+				}
+			}
+			dh := reluInputs(rng, n*q)
+			ReLU.backward(grad, src, relu, dh)
+			toLanes(dst, rows, dh, relu, n)
+			for i, r := range rows {
+				for j := range n {
+					if got, want := dst[int(r)+j], grad[j*q+i]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("n %d, q %d: toLanes with ReLU's mask put %g at value %d, lane %d, want %g", n, q, got, i, j, want)
+					}
 				}
 			}
 		}

@@ -9,6 +9,6 @@ var convBatched = false
 
 func convBatchFits(s *convShape, n, filters int) bool { return false }
 
-func conv2dBatched(name string, x, w, b *G.Node, s *convShape, filters int, inputGrad bool) (*G.Node, error) {
+func conv2dBatched(name string, x, w, b *G.Node, s *convShape, filters int, inputGrad, relu bool) (*G.Node, error) {
 	panic("conv2d: no batched kernels on this architecture")
 }
