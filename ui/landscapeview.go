@@ -328,7 +328,7 @@ func (t *landscapeTab) mapModels(ctx context.Context, p *phases, results []*land
 			if err != nil {
 				return err
 			}
-			if r.interp, err = landscape.Evaluate(ctx, landscape.Plane{Centre: m.Init, D1: d}, m.Config.Loss, set,
+			if r.interp, err = landscape.Evaluate(ctx, landscape.Plane{Centre: m.Init, D1: d, Stats: m.Net}, m.Config.Loss, set,
 				landscape.Span(interpFrom, interpTo, s.grid), nil, stage("from the initial weights", 0.5, 0.55)); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"image/png"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/nn"
 )
 
 func TestLabBadInput(t *testing.T) {
@@ -259,5 +263,66 @@ func TestCurvatureCommand(t *testing.T) {
 	}
 	if !(c.Max > 0) || !(c.Min < c.Max) || c.Iterations < 2 || c.Iterations > 80 {
 		t.Errorf("curvature = %+v; want a positive largest eigenvalue above the smallest, 2 to 80 iterations", c)
+	}
+}
+
+// TestLandscapeOfCNN: landscape and curvature take a convolutional
+// network. A small one, trained briefly with the training engine and
+// saved, has its test loss and accuracy at a slice's centre (with --samples
+// all), the trained model's loss at t = 1 of the line from its initial
+// weights, a drawn 2-D slice, and a Hessian.
+func TestLandscapeOfCNN(t *testing.T) {
+	cfg := training.DefaultConfig()
+	layers, err := nn.ParseLayerList("conv(4,3,1,1,relu),maxpool(2),dense(10,relu)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Hidden, cfg.Layers, cfg.Epochs, cfg.Limit = nil, layers, 1, 2000
+	data, err := training.Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := training.Start(context.Background(), cfg, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done *training.DoneEvent
+	for ev := range tr.Events() {
+		if d, ok := ev.(*training.DoneEvent); ok {
+			done = d
+		}
+	}
+	if done == nil || done.Model == nil {
+		t.Fatal("the run ended without a model")
+	}
+	dir := t.TempDir()
+	if err := done.Model.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+
+	status, stdout, stderr := run("landscape", "--model", dir, "--mode", "1d", "--grid", "3", "--samples", "all")
+	_, rows := readCSV(t, stdout)
+	if c := rows[1]; status != ExitOK || c[0] != 0 || c[2] != done.Test.Loss || c[3] != done.Test.Accuracy {
+		t.Errorf("1d centre row %v (status %d, %s); want α = 0, the test loss %v and accuracy %v", c, status, stderr, done.Test.Loss, done.Test.Accuracy)
+	}
+	status, stdout, stderr = run("landscape", "--model", dir, "--mode", "interpolate", "--grid", "5", "--samples", "all")
+	_, rows = readCSV(t, stdout)
+	if r := rows[3]; status != ExitOK || r[0] != 1 || math.Abs(r[2]-done.Test.Loss) > 1e-5*done.Test.Loss {
+		t.Errorf("interpolation at t = 1: %v (status %d, %s); want the test loss %v", r, status, stderr, done.Test.Loss)
+	}
+	pic := filepath.Join(t.TempDir(), "2d.png")
+	if status, stdout, stderr = run("landscape", "--model", dir, "--grid", "3", "--samples", "100", "--png", pic); status != ExitOK || !strings.Contains(stdout, "2d slice of") {
+		t.Errorf("2d --png: status %d, %q, %q", status, stdout, stderr)
+	}
+	if _, err := os.Stat(pic); err != nil {
+		t.Error(err)
+	}
+	status, stdout, stderr = run("curvature", "--model", dir, "--samples", "200", "--iterations", "10", "--json")
+	var c struct {
+		Max float64 `json:"max_eig"`
+		Min float64 `json:"min_eig"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &c); err != nil || status != ExitOK || !(c.Max > 0) || !(c.Min < c.Max) {
+		t.Errorf("curvature of a CNN: status %d, %q, %q; want a positive largest eigenvalue above the smallest", status, stdout, stderr)
 	}
 }

@@ -79,7 +79,9 @@ func runLandscape(env Env, args []string) int {
 		if err != nil {
 			return fail(env, name, ExitUsage, "--mode interpolate: %v", err)
 		}
-		pl = landscape.Plane{Centre: m.Init, D1: d}
+		// A network with batch normalisation keeps the trained model's
+		// running statistics along the whole line.
+		pl = landscape.Plane{Centre: m.Init, D1: d, Stats: m.Net}
 		alphas = landscape.Span(interpFrom, interpTo, *grid)
 	}
 

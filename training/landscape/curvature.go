@@ -43,10 +43,12 @@ type Curvature struct {
 }
 
 // Hessian estimates the extreme eigenvalues of the Hessian of the mean
-// loss over the set with respect to every weight and bias of m, by Lanczos
-// iteration on exact Hessian-vector products (the R-operator, see
-// hessian). A negative smallest eigenvalue means the loss is not convex
-// at these weights.
+// loss over the set with respect to every parameter of m (weights,
+// biases, batch normalisation's scale and shift), by Lanczos iteration on
+// exact Hessian-vector products (the R-operator, see hessian). For a
+// network of layers the loss is the evaluation-mode network's: dropout
+// off, batch normalisation on m's running statistics. A negative smallest
+// eigenvalue means the loss is not convex at these weights.
 func Hessian(ctx context.Context, m *nn.Model, loss nn.Loss, set *Set, o CurvatureOptions) (Curvature, error) {
 	h, err := newHessian(m, loss, set)
 	if err != nil {

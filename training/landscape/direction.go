@@ -13,13 +13,16 @@ import (
 type Direction [][]float32
 
 // Random returns a random Gaussian direction, filter-normalised as Li et
-// al. (2018) do for the loss-landscape plots: each row of a weight
-// matrix's direction (the weights into one unit, a dense layer's "filter")
-// is rescaled to the norm of the same row of m's weights, so that a step
-// of 1 moves every unit by as much as its own weights; bias directions are
-// zero. Without the rescaling, a direction's effect depends on each
-// layer's scale, and slices of different networks cannot be compared.
-// The same model and seed give the same direction.
+// al. (2018) do for the loss-landscape plots: each filter of a weight's
+// direction is rescaled to the norm of the same filter of m's weights, so
+// that a step of 1 moves every filter by as much as its own weights. A
+// dense layer's filter is one row of its weight matrix (the weights into
+// one unit); a convolution's is one output channel, all its in × kh × kw
+// weights. The directions of every one-dimensional parameter are zero:
+// biases, and batch normalisation's scale and shift, which Li et al.
+// leave out as well. Without the rescaling, a direction's effect depends
+// on each layer's scale, and slices of different networks cannot be
+// compared. The same model and seed give the same direction.
 func Random(m *nn.Model, seed uint64) Direction { return random(m, seed, 1) }
 
 // Pair returns the two directions of a 2-D slice: Random's, and a second
@@ -33,10 +36,10 @@ func random(m *nn.Model, seed, stream uint64) Direction {
 	d := make(Direction, len(m.Params))
 	for i, p := range m.Params {
 		d[i] = make([]float32, len(p.Data))
-		if len(p.Shape) != 2 {
-			continue // a bias: zero
+		if len(p.Shape) < 2 {
+			continue // a bias or batch normalisation's scale or shift: zero
 		}
-		in := p.Shape[1]
+		in := len(p.Data) / p.Shape[0] // a filter's weights
 		for r := 0; r < p.Shape[0]; r++ {
 			row, w := d[i][r*in:(r+1)*in], p.Data[r*in:(r+1)*in]
 			var dn, wn float64
@@ -73,12 +76,20 @@ func Between(from, to *nn.Model) (Direction, error) {
 }
 
 // sameShapes checks that two models have the same parameters.
-func sameShapes(a, b *nn.Model) error {
-	if len(a.Params) != len(b.Params) {
-		return fmt.Errorf("the models have %d and %d tensors; they must share an architecture", len(a.Params), len(b.Params))
+func sameShapes(a, b *nn.Model) error { return sameTensors("tensors", a.Params, b.Params) }
+
+// sameBuffers checks that two models have the same buffers (batch
+// normalisation's running statistics).
+func sameBuffers(a, b *nn.Model) error { return sameTensors("buffers", a.Buffers, b.Buffers) }
+
+// sameTensors checks that two models' lists of tensors (what they are)
+// have the same names and sizes.
+func sameTensors(what string, a, b []nn.Param) error {
+	if len(a) != len(b) {
+		return fmt.Errorf("the models have %d and %d %s; they must share an architecture", len(a), len(b), what)
 	}
-	for i, p := range a.Params {
-		if q := b.Params[i]; p.Name != q.Name || len(p.Data) != len(q.Data) {
+	for i, p := range a {
+		if q := b[i]; p.Name != q.Name || len(p.Data) != len(q.Data) {
 			return fmt.Errorf("tensor %d is %s of %d values in one model and %s of %d in the other", i, p.Name, len(p.Data), q.Name, len(q.Data))
 		}
 	}

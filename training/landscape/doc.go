@@ -10,7 +10,12 @@
 // The loss is the model's own training loss (cross-entropy or MSE on the
 // softmax, without weight decay), averaged over an evaluation Set, computed
 // by the engine's own networks (training/nn), so that the centre of a slice
-// is the model's evaluated loss.
+// is the model's evaluated loss. Every architecture is mapped: multilayer
+// perceptrons and networks of layers (convolutions, pooling, batch
+// normalisation, residual blocks, dropout). A network of layers is taken
+// in evaluation mode, as it is evaluated: dropout off, batch
+// normalisation on the model's running statistics, which the slices and
+// the Hessian hold fixed while the weights move.
 //
 // Slices and curvature run for seconds: they take a context, stop when it
 // is cancelled, report progress through a callback, and use every CPU.

@@ -27,6 +27,13 @@ import (
 // eigenvalue at −1.5 where PyTorch's exact float64 double backward finds
 // −0.26 (ε = 1e-3 drowns it in float32 rounding instead). The R-operator
 // has no step: its products agree with PyTorch's to float32 rounding.
+//
+// A network of layers takes its R-passes layer by layer (rop.go), for the
+// loss of the evaluation-mode network that the slices plot: dropout off,
+// batch normalisation an affine map of the running statistics. On LeNet-5
+// its products agree with PyTorch's float64 double backward of the same
+// network in evaluation mode to float32 rounding (see
+// TestLayerHessianMatchesPyTorch).
 type hessian struct {
 	model   *nn.Model
 	loss    nn.Loss
@@ -36,6 +43,11 @@ type hessian struct {
 	v       []float32 // the direction, in the parameters' order
 	workers []*rWorker
 	n       int // the number of parameters
+	// layers holds each goroutine's R-passes of a network of layers,
+	// instead of workers.
+	layers []*rNetwork
+	lerrs  []error
+	losses []float64
 }
 
 // rWorker holds one goroutine's buffers for a batch of samples: per
@@ -52,9 +64,6 @@ type rWorker struct {
 }
 
 func newHessian(m *nn.Model, loss nn.Loss, set *Set) (*hessian, error) {
-	if !m.Spec.IsMLP() {
-		return nil, errMLPOnly
-	}
 	if set == nil || set.Len() == 0 {
 		return nil, errors.New("the evaluation set is empty")
 	}
@@ -72,6 +81,17 @@ func newHessian(m *nn.Model, loss nn.Loss, set *Set) (*hessian, error) {
 		h.n += len(p.Data)
 	}
 	h.v = make([]float32, h.n)
+	if !m.Spec.IsMLP() {
+		for range min(runtime.GOMAXPROCS(0), (set.Len()+rBatch-1)/rBatch) {
+			r, err := newRNetwork(m, h.v)
+			if err != nil {
+				return nil, err
+			}
+			h.layers = append(h.layers, r)
+		}
+		h.lerrs, h.losses = make([]error, len(h.layers)), make([]float64, len(h.layers))
+		return h, nil
+	}
 	layers := len(h.sizes) - 1
 	for range min(runtime.GOMAXPROCS(0), len(h.chunks)) {
 		w := &rWorker{}
@@ -101,6 +121,9 @@ func (h *hessian) product(ctx context.Context, v, hv []float64) (float64, error)
 	for i, x := range v {
 		h.v[i] = float32(x)
 	}
+	if h.layers != nil {
+		return h.productLayers(ctx, hv)
+	}
 	var wg sync.WaitGroup
 	for k, w := range h.workers {
 		wg.Add(1)
@@ -126,15 +149,21 @@ func (h *hessian) product(ctx context.Context, v, hv []float64) (float64, error)
 			return 0, w.err
 		}
 		loss += w.loss
-		i := 0
-		for _, a := range w.acc {
-			for _, x := range a {
-				hv[i] += float64(x)
-				i++
-			}
-		}
+		addFlat(hv, w.acc)
 	}
 	return loss, nil
+}
+
+// addFlat adds a goroutine's accumulators, one a parameter, to hv, all
+// the parameters in a row.
+func addFlat(hv []float64, acc [][]float32) {
+	i := 0
+	for _, a := range acc {
+		for _, x := range a {
+			hv[i] += float64(x)
+			i++
+		}
+	}
 }
 
 // param returns layer l's weight or bias (0 or 1) and the direction's part
@@ -185,7 +214,9 @@ func (h *hessian) batch(w *rWorker, start, end int) {
 		hPrev, rhPrev = hl, rh
 	}
 
-	w.loss += h.outputDeltas(w, start, n)
+	c := h.sizes[layers]
+	w.loss += outputDeltas(h.loss, w.z[layers][:n*c], w.rz[layers][:n*c], w.delta[layers][:n*c], w.rdelta[layers][:n*c],
+		h.set.Labels[start:start+n], c, float64(h.set.Len()))
 
 	// Backward: R(∂L/∂W) = Rδᵀ·h + δᵀ·Rh, R(∂L/∂b) = Σ Rδ, and through
 	// the layer δ' = σ'(z) ⊙ δ·W, Rδ' = σ''(z) ⊙ Rz ⊙ δ·W + σ'(z) ⊙ (Rδ·W + δ·V).
@@ -223,25 +254,22 @@ func (h *hessian) batch(w *rWorker, start, end int) {
 	}
 }
 
-// outputDeltas writes the gradient of the mean loss over the whole set
-// with respect to the logits of a batch, and its R-derivative, into the
-// last layer's deltas, and returns the batch's share of the mean loss.
+// outputDeltas writes the gradient of the mean loss over a set of total
+// samples with respect to the logits z of a batch (rows of c classes),
+// and its R-derivative, given the logits' R-derivative rz, into delta and
+// rdelta, and returns the batch's share of the mean loss.
 // With p = softmax(z) and Rp = p ⊙ (Rz − p·Rz):
 //
 //	cross-entropy  δ = (p − y)/N                     Rδ = Rp/N
 //	MSE            g = 2(p − y)/(N·C), δ = p ⊙ (g − p·g)
 //	               Rδ = Rp ⊙ (g − p·g) + p ⊙ (Rg − Rp·g − p·Rg), Rg = 2Rp/(N·C)
-func (h *hessian) outputDeltas(w *rWorker, start, n int) float64 {
-	layers := len(h.sizes) - 1
-	c := h.sizes[layers]
-	total := float64(h.set.Len())
-	z, rz := w.z[layers][:n*c], w.rz[layers][:n*c]
-	delta, rdelta := w.delta[layers][:n*c], w.rdelta[layers][:n*c]
+func outputDeltas(lossKind nn.Loss, z, rz, delta, rdelta []float32, labels []int32, c int, total float64) float64 {
+	n := len(labels)
 	p, rp, g, rg := make([]float64, c), make([]float64, c), make([]float64, c), make([]float64, c)
 	var loss float64
 	for r := range n {
 		zr, rzr := z[r*c:(r+1)*c], rz[r*c:(r+1)*c]
-		label := int(h.set.Labels[start+r])
+		label := int(labels[r])
 		m := math.Inf(-1)
 		for _, v := range zr {
 			m = math.Max(m, float64(v))
@@ -260,7 +288,7 @@ func (h *hessian) outputDeltas(w *rWorker, start, n int) float64 {
 			rp[j] = p[j] * (float64(rzr[j]) - pRz)
 		}
 		d, rd := delta[r*c:(r+1)*c], rdelta[r*c:(r+1)*c]
-		if h.loss == nn.MSE {
+		if lossKind == nn.MSE {
 			scale := 2 / (total * float64(c))
 			var pg, rpg, prg float64
 			for j := range p {
@@ -291,4 +319,40 @@ func (h *hessian) outputDeltas(w *rWorker, start, n int) float64 {
 		}
 	}
 	return loss
+}
+
+// productLayers is product for a network of layers: the goroutines take
+// batches of rBatch samples in turn.
+func (h *hessian) productLayers(ctx context.Context, hv []float64) (float64, error) {
+	inputs, classes := h.set.Inputs, h.model.Spec.Classes
+	batches := (h.set.Len() + rBatch - 1) / rBatch
+	var wg sync.WaitGroup
+	for k, r := range h.layers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.lerrs[k], h.losses[k] = nil, 0
+			for _, a := range r.acc {
+				clear(a)
+			}
+			for b := k; b < batches; b += len(h.layers) {
+				if h.lerrs[k] = ctx.Err(); h.lerrs[k] != nil {
+					return
+				}
+				start, end := b*rBatch, min((b+1)*rBatch, h.set.Len())
+				h.losses[k] += r.batch(h.loss, h.set.X[start*inputs:end*inputs], h.set.Labels[start:end], h.set.Len(), classes)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := firstError(h.lerrs); err != nil {
+		return 0, err
+	}
+	clear(hv)
+	var loss float64
+	for k, r := range h.layers {
+		loss += h.losses[k]
+		addFlat(hv, r.acc)
+	}
+	return loss, nil
 }

@@ -168,33 +168,38 @@ func TestInterpolation(t *testing.T) {
 	}
 }
 
-// TestFilterNormalisation checks that every row of a random direction's
-// weight matrices has the norm of the same row of the weights, and that
-// bias directions are zero.
+// TestFilterNormalisation checks that every filter of a random
+// direction's weights has the norm of the same filter of the weights (a
+// dense layer's row; a convolution's output channel, all its in×kh×kw
+// weights), and that the directions of biases and of batch
+// normalisation's scale and shift are zero.
 func TestFilterNormalisation(t *testing.T) {
-	m := model(t, defaultHidden, 4)
-	d := Random(m, 9)
-	for i, p := range m.Params {
-		if len(p.Shape) == 1 {
-			for _, v := range d[i] {
-				if v != 0 {
-					t.Fatalf("%s: bias direction has %g, want 0", p.Name, v)
+	for _, m := range []*nn.Model{model(t, defaultHidden, 4), layerModel(t, smallResNet, 4)} {
+		d := Random(m, 9)
+		for i, p := range m.Params {
+			if len(p.Shape) == 1 {
+				for _, v := range d[i] {
+					if v != 0 {
+						t.Fatalf("%s: direction has %g, want 0", p.Name, v)
+					}
 				}
+				continue
 			}
-			continue
-		}
-		in := p.Shape[1]
-		for r := range p.Shape[0] {
-			var dn, wn float64
-			for j := r * in; j < (r+1)*in; j++ {
-				dn += float64(d[i][j]) * float64(d[i][j])
-				wn += float64(p.Data[j]) * float64(p.Data[j])
-			}
-			if math.Abs(math.Sqrt(dn)-math.Sqrt(wn)) > 1e-5*math.Sqrt(wn) {
-				t.Errorf("%s row %d: direction norm %g, weight norm %g", p.Name, r, math.Sqrt(dn), math.Sqrt(wn))
+			size := len(p.Data) / p.Shape[0]
+			for r := range p.Shape[0] {
+				var dn, wn float64
+				for j := r * size; j < (r+1)*size; j++ {
+					dn += float64(d[i][j]) * float64(d[i][j])
+					wn += float64(p.Data[j]) * float64(p.Data[j])
+				}
+				if math.Abs(math.Sqrt(dn)-math.Sqrt(wn)) > 1e-5*math.Sqrt(wn) {
+					t.Errorf("%s filter %d: direction norm %g, weight norm %g", p.Name, r, math.Sqrt(dn), math.Sqrt(wn))
+				}
 			}
 		}
 	}
+	m := model(t, defaultHidden, 4)
+	d := Random(m, 9)
 	again := Random(m, 9)
 	other := Random(m, 10)
 	if again[0][5] != d[0][5] || other[0][5] == d[0][5] {

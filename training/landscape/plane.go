@@ -17,6 +17,12 @@ import (
 type Plane struct {
 	Centre *nn.Model
 	D1, D2 Direction
+	// Stats, when not nil, is the model whose batch normalisation running
+	// statistics every point of a network of layers uses, instead of
+	// Centre's: the trained model's on the line from the initial weights,
+	// whose Centre is the initial model. It must share Centre's
+	// architecture.
+	Stats *nn.Model
 }
 
 // Grid holds a slice's values: Loss[r*len(Alphas)+c] and Acc[…] are the
@@ -59,13 +65,22 @@ func Span(lo, hi float64, n int) []float64 {
 // loss) and the accuracy of the set at every point (α, β) of the plane's
 // grid alphas × betas; for a line, betas must be nil or {0}.
 //
-// Every point costs a forward pass over the set, except the first layer,
-// which is linear in its weights: x·(W + αD + βE)ᵀ = x·Wᵀ + α·x·Dᵀ + β·x·Eᵀ,
-// so the three products are computed once per batch of samples and a grid
-// point only combines them (for the default network, most of a forward
-// pass's work). The layers after it run on the engine's networks. At (0, 0)
-// the values are those of the centre model evaluated on the set, bit for
-// bit, as training.Evaluate-style batches of 256 compute them.
+// For a multilayer perceptron every point costs a forward pass over the
+// set, except the first layer, which is linear in its weights:
+// x·(W + αD + βE)ᵀ = x·Wᵀ + α·x·Dᵀ + β·x·Eᵀ, so the three products are
+// computed once per batch of samples and a grid point only combines them
+// (for the default network, most of a forward pass's work). The layers
+// after it run on the engine's networks.
+//
+// A network of layers (convolutions, pooling, batch normalisation,
+// residual blocks, dropout) runs the engine's evaluation-mode network
+// whole at every point, as training evaluates a model: dropout is off and
+// batch normalisation uses the running statistics of pl.Stats, or of the
+// centre model when Stats is nil, at every point; the statistics are not
+// recomputed for the moved weights. The points are shared among the CPUs.
+//
+// At (0, 0) the values are those of the centre model evaluated on the set,
+// bit for bit, as training.Evaluate-style batches of 256 compute them.
 func Evaluate(ctx context.Context, pl Plane, loss nn.Loss, set *Set, alphas, betas []float64, progress Progress) (*Grid, error) {
 	if err := pl.check(set); err != nil {
 		return nil, err
@@ -92,6 +107,12 @@ func Evaluate(ctx context.Context, pl Plane, loss nn.Loss, set *Set, alphas, bet
 	points := len(alphas) * len(betas)
 	g := &Grid{Alphas: alphas, Betas: betas, Loss: make([]float64, points), Acc: make([]float64, points)}
 	correct := make([]int, points)
+	if !pl.Centre.Spec.IsMLP() {
+		if err := evaluateLayers(ctx, pl, loss, set, g, correct, progress); err != nil {
+			return nil, err
+		}
+		return g.finish(correct, set), nil
+	}
 	workers := min(runtime.GOMAXPROCS(0), points)
 	ws := make([]*planeWorker, workers)
 	for i := range ws {
@@ -105,19 +126,7 @@ func Evaluate(ctx context.Context, pl Plane, loss nn.Loss, set *Set, alphas, bet
 	first := newFirstLayer(pl)
 	chunks := set.chunks()
 	total := points * len(chunks)
-	var mu sync.Mutex // guards done and the calls to progress
-	done := 0
-	report := func() {
-		if progress == nil {
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		done++
-		if done%max(1, total/200) == 0 || done == total {
-			progress(done, total)
-		}
-	}
+	report := reporter(total, progress)
 	for _, c := range chunks {
 		first.compute(set, c[0], c[1])
 		errs := make([]error, workers)
@@ -134,12 +143,18 @@ func Evaluate(ctx context.Context, pl Plane, loss nn.Loss, set *Set, alphas, bet
 			return nil, err
 		}
 	}
+	return g.finish(correct, set), nil
+}
+
+// finish turns the summed losses and the counts of correct predictions
+// into means over the set.
+func (g *Grid) finish(correct []int, set *Set) *Grid {
 	n := float64(set.Len())
 	for i := range g.Loss {
 		g.Loss[i] /= n
 		g.Acc[i] = float64(correct[i]) / n
 	}
-	return g, nil
+	return g
 }
 
 // check validates the plane against the set.
@@ -155,8 +170,13 @@ func (pl Plane) check(set *Set) error {
 			return err
 		}
 	}
-	if !pl.Centre.Spec.IsMLP() {
-		return errMLPOnly
+	if pl.Stats != nil {
+		if err := sameShapes(pl.Centre, pl.Stats); err != nil {
+			return fmt.Errorf("the running statistics' model: %w", err)
+		}
+		if err := sameBuffers(pl.Centre, pl.Stats); err != nil {
+			return fmt.Errorf("the running statistics' model: %w", err)
+		}
 	}
 	if set == nil || set.Len() == 0 {
 		return errors.New("the evaluation set is empty")
@@ -171,12 +191,6 @@ func (pl Plane) check(set *Set) error {
 	}
 	return nil
 }
-
-// errMLPOnly refuses a network of layers: the slices reuse the first
-// dense layer's products, and the Hessian-vector products are written
-// for dense layers.
-var errMLPOnly = errors.New("the loss landscape and the Hessian are computed for multilayer perceptrons only, so far; " +
-	"this network has convolution or other layers")
 
 // firstLayer holds, for one batch of samples, the first layer's products
 // with the centre's weights and with each direction, biases included.
@@ -287,7 +301,7 @@ func (w *planeWorker) chunk(ctx context.Context, f *firstLayer, set *Set, c [2]i
 			probs = w.probs
 		} else {
 			w.act.Apply(net.X, w.z)
-			w.setTail(alpha, beta)
+			w.pl.at(w.tail.Params, 2, alpha, beta) // the layers after the first
 			if err := net.Run(); err != nil {
 				return err
 			}
@@ -304,20 +318,40 @@ func (w *planeWorker) chunk(ctx context.Context, f *firstLayer, set *Set, c [2]i
 	return nil
 }
 
-// setTail writes the weights of the layers after the first at (α, β).
-func (w *planeWorker) setTail(alpha, beta float32) {
-	for i, p := range w.tail.Params {
-		j := i + 2
-		c, d1 := w.pl.Centre.Params[j].Data, w.pl.D1[j]
-		if w.pl.D2 == nil {
+// at writes the parameters from, from+1, … of the plane's point (α, β),
+// Centre + α·D1 + β·D2 summed in that order, into dst's.
+func (pl Plane) at(dst []nn.Param, from int, alpha, beta float32) {
+	for i, p := range dst {
+		j := from + i
+		c, d1 := pl.Centre.Params[j].Data, pl.D1[j]
+		if pl.D2 == nil {
 			for k := range p.Data {
 				p.Data[k] = c[k] + alpha*d1[k]
 			}
 			continue
 		}
-		d2 := w.pl.D2[j]
+		d2 := pl.D2[j]
 		for k := range p.Data {
 			p.Data[k] = c[k] + alpha*d1[k] + beta*d2[k]
+		}
+	}
+}
+
+// reporter returns the function the workers call after each of total
+// steps: it tells progress, when not nil, about every 200th of the total
+// and the last, one call at a time.
+func reporter(total int, progress Progress) func() {
+	var mu sync.Mutex // guards done and the calls to progress
+	done := 0
+	return func() {
+		if progress == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		if done%max(1, total/200) == 0 || done == total {
+			progress(done, total)
 		}
 	}
 }
