@@ -113,7 +113,10 @@ func (b *archGraph) layer(p string, l LayerSpec, h *G.Node, in Shape, first bool
 		f.Write([]byte(p))
 		return dropout(p+"dropout", h, l.P, rand.New(rand.NewPCG(b.seed, f.Sum64())), b.training)
 	case BatchNorm:
-		if h, err = b.norm(p, h, in); err != nil {
+		if l.Activation == ReLU {
+			return b.norm(p, h, in, true)
+		}
+		if h, err = b.norm(p, h, in, false); err != nil {
 			return nil, err
 		}
 		return b.activate(p, l.Activation, h)
@@ -132,8 +135,8 @@ func (b *archGraph) activate(p string, act Activation, h *G.Node) (*G.Node, erro
 }
 
 // norm adds a batch normalisation whose tensors start with p, over h of
-// shape in.
-func (b *archGraph) norm(p string, h *G.Node, in Shape) (*G.Node, error) {
+// shape in, followed by a ReLU if relu is set.
+func (b *archGraph) norm(p string, h *G.Node, in Shape, relu bool) (*G.Node, error) {
 	mean, variance, tracked := b.buffers[p+"running_mean"], b.buffers[p+"running_var"], b.buffers[p+"num_batches_tracked"]
 	if mean.Data == nil || variance.Data == nil || len(tracked.Data) != 1 {
 		return nil, fmt.Errorf("%s: the model has no running statistics", strings.TrimSuffix(p, "."))
@@ -141,6 +144,9 @@ func (b *archGraph) norm(p string, h *G.Node, in Shape) (*G.Node, error) {
 	st := &BatchNormState{RunningMean: mean.Data, RunningVar: variance.Data, NumBatchesTracked: int64(tracked.Data[0])}
 	if b.training {
 		b.norms = append(b.norms, normSync{st: st, tracked: tracked.Data})
+	}
+	if relu {
+		return batchnormReLU(p+"batchnorm", h, b.byName[p+"weight"], b.byName[p+"bias"], in.C, in.H, in.W, st, b.training)
 	}
 	return batchnorm(p+"batchnorm", h, b.byName[p+"weight"], b.byName[p+"bias"], in.C, in.H, in.W, st, b.training)
 }
@@ -161,16 +167,13 @@ func (b *archGraph) residual(p string, l LayerSpec, x *G.Node, in Shape, first b
 	if err != nil {
 		return nil, err
 	}
-	if h, err = b.norm(p+"bn1.", h, mid); err != nil {
-		return nil, err
-	}
-	if h, err = activate(p+"relu1", ReLU, h); err != nil {
+	if h, err = b.norm(p+"bn1.", h, mid, true); err != nil {
 		return nil, err
 	}
 	if h, err = conv2d(p+"conv2", h, b.byName[p+"conv2.weight"], noBias(p+"conv2.zero_bias"), l.Width, in.H, in.W, l.Width, 3, 1, 1, true); err != nil {
 		return nil, err
 	}
-	if h, err = b.norm(p+"bn2.", h, mid); err != nil {
+	if h, err = b.norm(p+"bn2.", h, mid, false); err != nil {
 		return nil, err
 	}
 	shortcut := x
@@ -178,12 +181,9 @@ func (b *archGraph) residual(p string, l LayerSpec, x *G.Node, in Shape, first b
 		if shortcut, err = conv2d(p+"shortcut.0", x, b.byName[p+"shortcut.0.weight"], noBias(p+"shortcut.0.zero_bias"), in.C, in.H, in.W, l.Width, 1, 1, 0, !first); err != nil {
 			return nil, err
 		}
-		if shortcut, err = b.norm(p+"shortcut.1.", shortcut, mid); err != nil {
+		if shortcut, err = b.norm(p+"shortcut.1.", shortcut, mid, false); err != nil {
 			return nil, err
 		}
 	}
-	if h, err = add(p+"add", h, shortcut); err != nil {
-		return nil, err
-	}
-	return activate(p+"relu2", ReLU, h)
+	return addReLU(p+"add", h, shortcut)
 }

@@ -47,6 +47,19 @@ func NewBatchNormState(c int) *BatchNormState {
 // st's running statistics, which the node reads on every run, and the
 // gradients are those of that affine map.
 func batchnorm(name string, x, gamma, beta *G.Node, c, h, w int, st *BatchNormState, training bool) (*G.Node, error) {
+	return normNode(name, x, gamma, beta, c, h, w, st, training, false)
+}
+
+// batchnormReLU returns the node relu(batchnorm(…)): the forward pass
+// applies the ReLU as it writes the output, and the gradients its
+// derivative as they read the output's gradient, which saves the separate
+// node's passes over memory.
+func batchnormReLU(name string, x, gamma, beta *G.Node, c, h, w int, st *BatchNormState, training bool) (*G.Node, error) {
+	return normNode(name, x, gamma, beta, c, h, w, st, training, true)
+}
+
+// normNode is batchnorm, followed by a ReLU if relu is set.
+func normNode(name string, x, gamma, beta *G.Node, c, h, w int, st *BatchNormState, training, relu bool) (*G.Node, error) {
 	if c < 1 || h < 1 || w < 1 {
 		return nil, fmt.Errorf("%s: channels, height and width must be ≥ 1 (got %d, %d, %d)", name, c, h, w)
 	}
@@ -67,7 +80,7 @@ func batchnorm(name string, x, gamma, beta *G.Node, c, h, w int, st *BatchNormSt
 		return nil, fmt.Errorf("%s: training needs more than one value per channel (got a batch of %d of %d×%d)", name, n, h, w)
 	}
 	l := &bnLayer{
-		n: n, c: c, hw: h * w, st: st, training: training,
+		n: n, c: c, hw: h * w, st: st, training: training, relu: relu,
 		mean: make([]float64, c), invstd: make([]float64, c),
 		sumDy: make([]float64, c), sumDyXmu: make([]float64, c), ch: make([]bnChannel, c),
 	}
@@ -91,6 +104,7 @@ type bnLayer struct {
 	n, c, hw int
 	st       *BatchNormState
 	training bool
+	relu     bool // a ReLU follows, fused into the kernels
 
 	mean, invstd    []float64 // μ and 1/√(σ² + ε) of the last forward run
 	sumDy, sumDyXmu []float64 // Σ dy and Σ dy·(x − μ) of the last backward run
@@ -121,7 +135,8 @@ func (l *bnLayer) blocks(yield func(ch, at int) bool) {
 func (l *bnLayer) count() float64 { return float64(l.n * l.hw) }
 
 // forward sets the statistics for this run and writes y = x·scale + shift
-// per channel, the form PyTorch's CPU kernel uses.
+// per channel, the form PyTorch's CPU kernel uses, and max(y, 0) with a
+// ReLU.
 func (l *bnLayer) forward(y, x, gamma, beta []float32) {
 	if l.training {
 		l.batchStats(x)
@@ -138,10 +153,25 @@ func (l *bnLayer) forward(y, x, gamma, beta []float32) {
 	}
 	for ch, at := range l.blocks {
 		f := l.ch[ch]
-		seg := x[at : at+l.hw]
-		out := y[at:][:len(seg)]
-		for j, v := range seg {
-			out[j] = v*f.scale + f.shift
+		bnAffine(y[at:at+l.hw], x[at:at+l.hw], f.scale, f.shift, l.relu)
+	}
+}
+
+// bnAffine writes x·scale + shift into y, and max(·, 0) with relu. The
+// conversion keeps the product rounded on its own, as the vector kernel
+// rounds it, where the compiler may otherwise fuse it with the addition.
+func bnAffine(y, x []float32, scale, shift float32, relu bool) {
+	if normVector && len(x) > 0 {
+		bnAffineVec(&y[0], &x[0], len(x), scale, shift, relu)
+		return
+	}
+	y = y[:len(x)]
+	for j, v := range x {
+		y[j] = float32(v*scale) + shift
+	}
+	if relu {
+		for j, v := range y {
+			y[j] = max(v, 0)
 		}
 	}
 }
@@ -175,6 +205,9 @@ func (l *bnLayer) batchStats(x []float32) {
 // bnMoments returns Σ(x − k) and Σ(x − k)², with four float64 accumulators
 // of each so that the additions do not wait on one another.
 func bnMoments(x []float32, k float64) (s, q float64) {
+	if normVector && len(x) > 0 {
+		return bnMomentsVec(&x[0], len(x), k)
+	}
 	var s0, s1, s2, s3, q0, q1, q2, q3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
@@ -190,36 +223,65 @@ func bnMoments(x []float32, k float64) (s, q float64) {
 	return s0 + s1 + s2 + s3, q0 + q1 + q2 + q3
 }
 
-// bnGradSums returns Σ dy and Σ dy·(x − μ), as bnMoments sums.
-func bnGradSums(dy, x []float32, mu float64) (s, sx float64) {
+// bnGradSums returns Σ dy and Σ dy·(x − μ), as bnMoments sums. With h,
+// the output of a ReLU that follows, dy is the gradient of that output,
+// and the sums are of the layer's own output's gradient: dy where h > 0,
+// +0 elsewhere.
+func bnGradSums(dy, x, h []float32, mu float64) (s, sx float64) {
+	if normVector && len(x) > 0 {
+		return bnGradSumsVec(&dy[0], &x[0], bnFirst(h), len(x), mu)
+	}
 	dy = dy[:len(x)]
 	var s0, s1, s2, s3, p0, p1, p2, p3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
-		v, d := x[i:i+4:i+4], dy[i:i+4:i+4]
+		v := x[i : i+4 : i+4]
+		var d [4]float32
+		for j := range d {
+			d[j] = bnGrad(dy, h, i+j)
+		}
 		a, b, c, e := float64(d[0]), float64(d[1]), float64(d[2]), float64(d[3])
 		s0, s1, s2, s3 = s0+a, s1+b, s2+c, s3+e
 		p0, p1 = p0+a*(float64(v[0])-mu), p1+b*(float64(v[1])-mu)
 		p2, p3 = p2+c*(float64(v[2])-mu), p3+e*(float64(v[3])-mu)
 	}
 	for j, v := range x[i:] {
-		a := float64(dy[i+j])
+		a := float64(bnGrad(dy, h, i+j))
 		s0, p0 = s0+a, p0+a*(float64(v)-mu)
 	}
 	return s0 + s1 + s2 + s3, p0 + p1 + p2 + p3
 }
 
+// bnGrad returns dy[i], or, with h, the output of a ReLU that follows,
+// the gradient of the ReLU's input: dy[i] where h[i] > 0, +0 elsewhere.
+func bnGrad(dy, h []float32, i int) float32 {
+	if h == nil {
+		return dy[i]
+	}
+	return math.Float32frombits(math.Float32bits(dy[i]) & reluOn(h[i]))
+}
+
+// bnFirst returns &h[0], or nil for no h.
+func bnFirst(h []float32) *float32 {
+	if h == nil {
+		return nil
+	}
+	return &h[0]
+}
+
 // gradients returns the nodes of dx, dγ and dβ. The dγ kernel takes the
 // layer's output so that it runs after the forward run whose statistics
 // it reads, and it sums both Σ dy and Σ dy·(x − μ); the dβ kernel copies
-// the first of those, and the dx kernel uses both.
+// the first of those, and the dx kernel uses both. With a ReLU fused, dy
+// is the gradient of the ReLU's output, and both kernels read the output
+// for its mask.
 func (l *bnLayer) gradients(name string, inputs G.Nodes, output, dy *G.Node) (G.Nodes, error) {
 	dgamma := tensor.New(tensor.WithShape(l.c), tensor.WithBacking(make([]float32, l.c)))
 	dgd := dgamma.Float32s()
 	dg, err := G.ApplyOp(&kernel{
 		name: name + "/dgamma", typ: hm.NewFnType(matType, matType, matType, vecType),
 		shape: tensor.Shape{l.c}, out: dgamma, arity: 3,
-		run: func(v []G.Value) { l.gradGamma(dgd, f32s(v[0]), f32s(v[1])) },
+		run: func(v []G.Value) { l.gradGamma(dgd, f32s(v[0]), f32s(v[1]), l.mask(v[2])) },
 	}, dy, inputs[0], output)
 	if err != nil {
 		return nil, err
@@ -241,23 +303,40 @@ func (l *bnLayer) gradients(name string, inputs G.Nodes, output, dy *G.Node) (G.
 	dx := newMatrix(l.n, l.c*l.hw)
 	dxd := dx.Float32s()
 	dxn, err := G.ApplyOp(&kernel{
-		name: name + "/dx", typ: hm.NewFnType(matType, matType, vecType, matType),
-		shape: tensor.Shape{l.n, l.c * l.hw}, out: dx, arity: 3,
-		run: func(v []G.Value) { l.gradX(dxd, f32s(v[0]), f32s(v[1])) },
-	}, dy, inputs[0], db)
+		name: name + "/dx", typ: hm.NewFnType(matType, matType, vecType, matType, matType),
+		shape: tensor.Shape{l.n, l.c * l.hw}, out: dx, arity: 4,
+		run: func(v []G.Value) { l.gradX(dxd, f32s(v[0]), f32s(v[1]), l.mask(v[3])) },
+	}, dy, inputs[0], db, output)
 	if err != nil {
 		return nil, err
 	}
 	return G.Nodes{dxn, dg, db}, nil
 }
 
+// mask returns the layer's output, whose signs mask the gradient, when a
+// ReLU is fused, and nil otherwise.
+func (l *bnLayer) mask(output G.Value) []float32 {
+	if !l.relu {
+		return nil
+	}
+	return f32s(output)
+}
+
+// bnSeg returns h[at : at+n], or nil for no h.
+func bnSeg(h []float32, at, n int) []float32 {
+	if h == nil {
+		return nil
+	}
+	return h[at : at+n]
+}
+
 // gradGamma sets Σ dy and Σ dy·(x − μ) per channel and writes
-// dγ = Σ dy·(x − μ)/√(σ² + ε).
-func (l *bnLayer) gradGamma(dgamma, dy, x []float32) {
+// dγ = Σ dy·(x − μ)/√(σ² + ε); with h, ReLU's output, dy is masked by it.
+func (l *bnLayer) gradGamma(dgamma, dy, x, h []float32) {
 	clear(l.sumDy)
 	clear(l.sumDyXmu)
 	for ch, at := range l.blocks {
-		s, sx := bnGradSums(dy[at:at+l.hw], x[at:at+l.hw], l.mean[ch])
+		s, sx := bnGradSums(dy[at:at+l.hw], x[at:at+l.hw], bnSeg(h, at, l.hw), l.mean[ch])
 		l.sumDy[ch] += s
 		l.sumDyXmu[ch] += sx
 	}
@@ -272,15 +351,16 @@ func (l *bnLayer) gradGamma(dgamma, dy, x []float32) {
 //
 //	dx = (dy − Σdy/m − (x − μ)·Σ dy·(x − μ)/(m·(σ² + ε)))·γ/√(σ² + ε),
 //
-// as PyTorch's CPU kernel computes it.
-func (l *bnLayer) gradX(dx, dy, x []float32) {
+// as PyTorch's CPU kernel computes it. With h, ReLU's output, dy is
+// masked by it first.
+func (l *bnLayer) gradX(dx, dy, x, h []float32) {
 	if !l.training {
 		for ch, at := range l.blocks {
 			s := l.ch[ch].scale
-			seg := dy[at : at+l.hw]
-			out := dx[at:][:len(seg)]
-			for j, d := range seg {
-				out[j] = d * s
+			hs := bnSeg(h, at, l.hw)
+			out := dx[at : at+l.hw]
+			for j := range out {
+				out[j] = bnGrad(dy[at:], hs, j) * s
 			}
 		}
 		return
@@ -292,10 +372,21 @@ func (l *bnLayer) gradX(dx, dy, x []float32) {
 	}
 	for ch, at := range l.blocks {
 		f := l.ch[ch]
-		seg := x[at : at+l.hw]
-		out, d := dx[at:][:len(seg)], dy[at:][:len(seg)]
-		for j, v := range seg {
-			out[j] = (d[j] - f.meanDy - (v-f.mean)*f.k) * f.scale
-		}
+		bnGradX(dx[at:at+l.hw], dy[at:at+l.hw], x[at:at+l.hw], bnSeg(h, at, l.hw), f)
+	}
+}
+
+// bnGradX writes one block's dx = (dy − Σdy/m − (x − μ)·k)·scale with the
+// channel's factors f, dy masked by ReLU's output h unless h is nil. The
+// conversion keeps the product rounded on its own, as the vector kernel
+// rounds it.
+func bnGradX(dx, dy, x, h []float32, f bnChannel) {
+	if normVector && len(x) > 0 {
+		bnGradXVec(&dx[0], &dy[0], &x[0], bnFirst(h), len(x), f.meanDy, f.mean, f.k, f.scale)
+		return
+	}
+	dx, dy = dx[:len(x)], dy[:len(x)]
+	for j, v := range x {
+		dx[j] = (bnGrad(dy, h, j) - f.meanDy - float32((v-f.mean)*f.k)) * f.scale
 	}
 }
