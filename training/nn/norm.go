@@ -203,7 +203,9 @@ func (l *bnLayer) batchStats(x []float32) {
 }
 
 // bnMoments returns Σ(x − k) and Σ(x − k)², with four float64 accumulators
-// of each so that the additions do not wait on one another.
+// of each so that the additions do not wait on one another. The
+// conversions keep each product rounded on its own, as bnMomentsVec
+// rounds it.
 func bnMoments(x []float32, k float64) (s, q float64) {
 	if normVector && len(x) > 0 {
 		return bnMomentsVec(&x[0], len(x), k)
@@ -214,11 +216,11 @@ func bnMoments(x []float32, k float64) (s, q float64) {
 		v := x[i : i+4 : i+4]
 		a, b, c, d := float64(v[0])-k, float64(v[1])-k, float64(v[2])-k, float64(v[3])-k
 		s0, s1, s2, s3 = s0+a, s1+b, s2+c, s3+d
-		q0, q1, q2, q3 = q0+a*a, q1+b*b, q2+c*c, q3+d*d
+		q0, q1, q2, q3 = q0+float64(a*a), q1+float64(b*b), q2+float64(c*c), q3+float64(d*d)
 	}
 	for _, v := range x[i:] {
 		a := float64(v) - k
-		s0, q0 = s0+a, q0+a*a
+		s0, q0 = s0+a, q0+float64(a*a)
 	}
 	return s0 + s1 + s2 + s3, q0 + q1 + q2 + q3
 }
@@ -242,12 +244,12 @@ func bnGradSums(dy, x, h []float32, mu float64) (s, sx float64) {
 		}
 		a, b, c, e := float64(d[0]), float64(d[1]), float64(d[2]), float64(d[3])
 		s0, s1, s2, s3 = s0+a, s1+b, s2+c, s3+e
-		p0, p1 = p0+a*(float64(v[0])-mu), p1+b*(float64(v[1])-mu)
-		p2, p3 = p2+c*(float64(v[2])-mu), p3+e*(float64(v[3])-mu)
+		p0, p1 = p0+float64(a*(float64(v[0])-mu)), p1+float64(b*(float64(v[1])-mu))
+		p2, p3 = p2+float64(c*(float64(v[2])-mu)), p3+float64(e*(float64(v[3])-mu))
 	}
 	for j, v := range x[i:] {
 		a := float64(bnGrad(dy, h, i+j))
-		s0, p0 = s0+a, p0+a*(float64(v)-mu)
+		s0, p0 = s0+a, p0+float64(a*(float64(v)-mu))
 	}
 	return s0 + s1 + s2 + s3, p0 + p1 + p2 + p3
 }
