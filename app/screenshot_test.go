@@ -17,7 +17,8 @@ func TestScreenshots(t *testing.T) {
 	}
 	for _, name := range []string{"training-midrun.png", "training.png", "classify.png", "loss-surfaces.png",
 		"loss-surfaces-maps.png", "loss-surfaces-convexity.png", "landscape-twins.png", "landscape-twins-lines.png", "runs.png",
-		"hover.png", "ten-classes.png", "most-confused.png", "gallery.png", "gallery-classify.png", "failed-run.png", "schedule-preview.png", "lr-find.png", "sweep-dialog.png", "sweep-queue.png", "sweeps.png", "runs-sweep.png", "small-window.png"} {
+		"hover.png", "ten-classes.png", "most-confused.png", "gallery.png", "gallery-classify.png", "failed-run.png", "schedule-preview.png", "lr-find.png", "sweep-dialog.png", "sweep-queue.png", "sweeps.png", "runs-sweep.png", "small-window.png",
+		"live-changes.png", "layer-warning.png", "layer-editor.png", "lenet-run.png"} {
 		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
 			t.Error(err)

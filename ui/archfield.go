@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -16,87 +15,97 @@ const (
 	archMLP    = "Multilayer perceptron"
 	archLeNet  = "LeNet-5"
 	archResNet = "ResNet (3 blocks of 16)"
-	archLayers = "Layers, typed"
+	archLayers = "Custom layers"
 )
 
 // archChooser picks the network: the hidden-layer rows of a multilayer
-// perceptron, a preset, or a list of layers typed in the command line's
-// --layers grammar, checked as it is typed by the engine's shape
-// inference (which names the layer that does not fit).
+// perceptron, or a network of layers in the layer editor, which a preset
+// fills and the user edits (the choice then says Custom layers, or the
+// preset's name again when the rows are the preset's).
 type archChooser struct {
-	kind    *widget.Select
-	text    *field
-	hint    *widget.Label
-	layers  []nn.LayerSpec // the text's layers while it is valid
+	kind   *widget.Select
+	editor *layerEditor
+	// layers are the editor's layers while they are valid, else nil.
+	layers  []nn.LayerSpec
 	content fyne.CanvasObject
 	// mlp is the hidden-layer editor, shown for a multilayer perceptron.
 	mlp fyne.CanvasObject
-	// setting is true while the chooser shows a preset's layers, so that
-	// the text's edit does not make the choice "typed".
+	// setting is true while the chooser fills the editor, so that the
+	// editor's change does not change the choice.
 	setting bool
 }
 
-func newArchChooser(k *keys, mlp fyne.CanvasObject, changed func()) *archChooser {
+func newArchChooser(k *keys, mlp fyne.CanvasObject, classes func() int, changed func()) *archChooser {
 	a := &archChooser{mlp: mlp}
-	a.text = newField(k, "", func(text string) error {
-		layers, err := nn.ParseLayerList(text)
-		if err == nil {
-			_, err = nn.Arch{Input: nn.Shape{C: 1, H: 28, W: 28}, Layers: layers, Classes: 2}.Shapes()
-		}
-		if err == nil && len(layers) == 0 {
-			err = errNoLayers
-		}
-		if err != nil {
-			a.layers = nil
-			return err
-		}
-		a.layers = layers
-		return nil
-	}, func() {
-		if !a.setting && a.kind.Selected != archLayers && a.kind.Selected != archMLP {
-			a.kind.SetSelected(archLayers)
-			return
+	a.editor = newLayerEditor(k, classes, func() {
+		a.layers = a.editor.valid
+		if !a.setting {
+			a.setting = true
+			a.kind.SetSelected(presetChoice(a.editor.valid))
+			a.setting = false
 		}
 		changed()
 	})
-	a.text.MultiLine = true
-	a.text.Wrapping = fyne.TextWrapWord
-	a.text.SetMinRowsVisible(3)
-	a.hint = hintFor("comma-separated: "+layerGrammarHint, a.text)
 	a.kind = &widget.Select{Options: []string{archMLP, archLeNet, archResNet, archLayers}, OnChanged: func(choice string) {
+		if a.setting {
+			return
+		}
 		a.choose(choice)
 		changed()
 	}}
-	a.content = container.NewVBox(a.kind, a.text, a.hint, mlp)
+	a.content = container.NewVBox(a.kind, a.editor.content, mlp)
 	a.kind.SetSelected(archMLP)
 	return a
 }
 
-// layerGrammarHint is the layer grammar, for the field's hint.
+// layerGrammarHint is the layer grammar, for the text dialog's hint.
 const layerGrammarHint = "dense(W,act), conv(F,K,stride,pad,act), maxpool(S), avgpool(S), batchnorm(act), dropout(P), flatten, residual(W), globalavgpool"
 
-// errNoLayers is the text's error when it is empty.
+// errNoLayers is the editor's problem when it has no rows.
 var errNoLayers = errors.New("give at least one layer, or choose Multilayer perceptron")
 
-// choose shows the editor for a choice, filling the text with a preset's
-// layers.
+// presets are the chooser's preset choices and the presets they name.
+var presets = map[string]string{archLeNet: "lenet", archResNet: "resnet"}
+
+// presetChoice is the choice that names layers: a preset's when they are
+// one, else Custom layers.
+func presetChoice(layers []nn.LayerSpec) string {
+	if len(layers) > 0 {
+		text := nn.LayersString(layers)
+		for choice, preset := range presets {
+			if p, _ := nn.Preset(preset, 2); nn.LayersString(p.Layers) == text {
+				return choice
+			}
+		}
+	}
+	return archLayers
+}
+
+// choose shows the editor for a choice, filling it with a preset's
+// layers (Custom layers keeps the rows there are).
 func (a *archChooser) choose(choice string) {
-	preset := map[string]string{archLeNet: "lenet", archResNet: "resnet"}[choice]
-	if preset != "" {
+	if preset := presets[choice]; preset != "" {
 		p, _ := nn.Preset(preset, 2)
-		a.setting = true
-		a.text.SetText(layersText(p.Layers))
-		a.setting = false
+		a.fill(p.Layers)
 	}
 	if choice == archMLP {
-		a.text.Hide()
-		a.hint.Hide()
+		a.editor.content.Hide()
 		a.mlp.Show()
 	} else {
-		a.text.Show()
-		a.hint.Show()
+		if choice == archLayers && len(a.editor.rows) == 0 {
+			a.fill(nil) // says how to begin
+		}
+		a.editor.content.Show()
 		a.mlp.Hide()
 	}
+}
+
+// fill puts layers into the editor without changing the choice.
+func (a *archChooser) fill(layers []nn.LayerSpec) {
+	a.setting = true
+	a.editor.set(layers)
+	a.layers = a.editor.valid
+	a.setting = false
 }
 
 // set shows a config's network: its layers (a preset's name when they
@@ -106,28 +115,15 @@ func (a *archChooser) set(layers []nn.LayerSpec) {
 		a.kind.SetSelected(archMLP)
 		return
 	}
-	text := nn.LayersString(layers)
-	choice := archLayers
-	for name, preset := range map[string]string{archLeNet: "lenet", archResNet: "resnet"} {
-		if p, _ := nn.Preset(preset, 2); nn.LayersString(p.Layers) == text {
-			choice = name
-		}
-	}
-	a.kind.SetSelected(choice)
+	a.fill(layers)
 	a.setting = true
-	a.text.SetText(layersText(layers))
+	a.kind.SetSelected(presetChoice(layers))
 	a.setting = false
+	a.choose(a.kind.Selected)
 }
 
-// layersText writes layers for the field: the grammar with a space after
-// each layer's comma, so that the text wraps between layers.
-func layersText(layers []nn.LayerSpec) string {
-	parts := make([]string, len(layers))
-	for i, l := range layers {
-		parts[i] = l.String()
-	}
-	return strings.Join(parts, ", ")
-}
+// err is what is wrong with the network of layers, naming the layer.
+func (a *archChooser) err() error { return a.editor.err }
 
 // isMLP reports whether the form's network is the multilayer perceptron.
 func (a *archChooser) isMLP() bool { return a.kind.Selected == archMLP }

@@ -4,22 +4,25 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/training/nn"
 )
 
-// TestArchChooser: the form picks a preset network or typed layers, checks
-// them by the engine's shape inference as they are typed (naming the
-// layer that does not fit), counts their parameters, and shows a run's
-// network again (Run again).
+// TestArchChooser: the form picks a preset network or builds one in the
+// layer editor, whose rows say each layer's output shape and parameters
+// by the engine's shape inference, name the layer that does not fit, add,
+// move, remove and retype layers, read and write the --layers text, and
+// show a run's network again (Run again).
 func TestArchChooser(t *testing.T) {
 	a := test.NewTempApp(t)
 	wb, _ := newTestWorkbench(t, a)
 	onUI(func() {
 		f := wb.form
-		if !f.arch.isMLP() || f.arch.text.Visible() || !f.layers.widget().Visible() {
+		e := f.arch.editor
+		if !f.arch.isMLP() || e.content.Visible() || !f.layers.widget().Visible() {
 			t.Fatal("the form does not start with the multilayer perceptron's rows")
 		}
 		f.arch.kind.SetSelected(archLeNet)
@@ -30,31 +33,143 @@ func TestArchChooser(t *testing.T) {
 		if want := "61,111 parameters  (lenet-3)"; f.params.Text != want {
 			t.Errorf("LeNet-5's size reads %q, want %q", f.params.Text, want)
 		}
-		f.arch.text.SetText("conv(8,3),maxpool(2),maxpool(16)")
+		rows := rowTexts(e)
+		want := []string{
+			"1 conv 6 filters 5×5, pad 2, relu | → 6×28×28 · 156 parameters",
+			"2 max pool 2×2 | → 6×14×14 · no parameters",
+			"3 conv 16 filters 5×5, relu | → 16×10×10 · 2,416 parameters",
+			"4 max pool 2×2 | → 16×5×5 · no parameters",
+			"5 dense 120, relu | → 120 · 48,120 parameters",
+			"6 dense 84, relu | → 84 · 10,164 parameters",
+		}
+		if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+			t.Errorf("LeNet-5's rows:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+		}
+		if want := "Output: dense to 3 classes, softmax → 3 · 255 parameters"; e.head.Text != want {
+			t.Errorf("the output row reads %q, want %q", e.head.Text, want)
+		}
+
+		// A window too large for its input: the row says so, the rows
+		// after it cannot know their shapes, Train is refused, and the
+		// choice is no longer the preset.
+		pool := e.rows[3]
+		e.toggle(pool)
+		if !shows(pool.settings, pool.size) || shows(pool.settings, pool.kernel) {
+			t.Error("an open max-pool row should show its size and no kernel")
+		}
+		pool.size.SetText("16")
 		if f.arch.kind.Selected != archLayers {
 			t.Errorf("editing a preset's layers leaves the choice at %q", f.arch.kind.Selected)
 		}
+		if got := pool.shape.Text; got != "input 10×10 is smaller than the 16×16 window" {
+			t.Errorf("the misfit's row says %q", got)
+		}
+		if !strings.HasPrefix(e.rows[4].shape.Text, "→ ?") {
+			t.Errorf("the row after the misfit says %q", e.rows[4].shape.Text)
+		}
 		_, err = f.config()
-		if err == nil || !strings.Contains(err.Error(), "layer 3 maxpool(16): input 13×13 is smaller than the 16×16 window") || !wb.controls.train.Disabled() {
+		if err == nil || err.Error() != "layers: layer 4 maxpool(16): input 10×10 is smaller than the 16×16 window" || !wb.controls.train.Disabled() {
 			t.Errorf("layers that do not fit: %v, Train disabled %v", err, wb.controls.train.Disabled())
 		}
-		f.arch.text.SetText("conv(4,3,2,1,relu),dense(16)")
-		if _, err := f.config(); err != nil || wb.controls.train.Disabled() {
-			t.Errorf("typed layers: %v", err)
+		pool.size.SetText("2")
+		if f.arch.kind.Selected != archLeNet || wb.controls.train.Disabled() {
+			t.Errorf("the preset's layers again: choice %q, Train disabled %v", f.arch.kind.Selected, wb.controls.train.Disabled())
 		}
+
+		// A field that is not a number of the allowed range names the
+		// layer and the field.
+		e.rows[0].filters.SetText("0")
+		if _, err := f.config(); err == nil || err.Error() != "layers: layer 1 conv: filters must be a whole number from 1 to 1024" {
+			t.Errorf("0 filters: %v", err)
+		}
+		e.rows[0].filters.SetText("8")
+
+		// Add puts a dense layer after the open row when its output is a
+		// vector, and opens it; move and remove reorder the rows.
+		e.toggle(e.rows[5])
+		e.add()
+		if len(e.rows) != 7 || e.open != e.rows[6] || e.rows[6].spec().String() != "dense(64,relu)" {
+			t.Fatalf("Add after the last dense layer: %d rows, open %v, %s", len(e.rows), e.open == e.rows[6], e.rows[6].spec())
+		}
+		e.move(e.rows[6], -1)
+		if e.rows[5].spec().String() != "dense(64,relu)" || e.rows[6].spec().String() != "dense(84,relu)" {
+			t.Errorf("move up: %s", e.text())
+		}
+		e.remove(e.rows[5])
+		e.rows[3].kind.SetSelected(kindTitles[nn.Dropout])
+		if !shows(e.rows[3].settings, e.rows[3].p) || shows(e.rows[3].settings, e.rows[3].size) {
+			t.Error("a row turned into dropout should show p, not a window size")
+		}
+		cfg, err = f.config()
+		if want := "conv(8,5,1,2,relu),maxpool(2),conv(16,5,1,0,relu),dropout(0.5),dense(120,relu),dense(84,relu)"; err != nil || nn.LayersString(cfg.Layers) != want {
+			t.Errorf("after the edits: %s, %v; want %s", nn.LayersString(cfg.Layers), err, want)
+		}
+		if e.rows[3].shape.Text != "→ 16×10×10 · no parameters" {
+			t.Errorf("dropout's row: %q", e.rows[3].shape.Text)
+		}
+
+		// As text…: the rows as --layers text; a text that does not fit
+		// cannot be used, one that does becomes the rows.
+		e.editText()
+		if e.textEntry == nil || e.textEntry.Text != e.text() {
+			t.Fatal("the text dialog does not show the rows")
+		}
+		e.textEntry.SetText("conv(8,3),maxpool(2),maxpool(16)")
+		if !e.textUse.Disabled() {
+			t.Error("Use is enabled for layers that do not fit")
+		}
+		e.textEntry.SetText("conv(4,3,2,1,relu),dense(16)")
+		test.Tap(e.textUse)
+		if cfg, err := f.config(); err != nil || nn.LayersString(cfg.Layers) != "conv(4,3,2,1,relu),dense(16,relu)" || len(e.rows) != 2 {
+			t.Errorf("typed layers: %s, %v", nn.LayersString(cfg.Layers), err)
+		}
+		if dismissTop(wb.win) {
+			t.Error("Use left the text dialog open")
+		}
+
+		// Removing every row: Train is refused with a message saying what
+		// to do.
+		e.remove(e.rows[0])
+		e.remove(e.rows[0])
+		if _, err := f.config(); err == nil || !strings.Contains(err.Error(), "give at least one layer") {
+			t.Errorf("no layers: %v", err)
+		}
+
 		// A run's network comes back with its settings.
 		run := training.DefaultConfig()
 		run.Hidden, run.Layers = nil, nn.ResNet(3, 16, 3).Layers
 		f.set(run)
-		if f.arch.kind.Selected != archResNet {
-			t.Errorf("a ResNet run's settings show %q", f.arch.kind.Selected)
+		if f.arch.kind.Selected != archResNet || len(e.rows) != 6 {
+			t.Errorf("a ResNet run's settings show %q with %d rows", f.arch.kind.Selected, len(e.rows))
 		}
 		f.set(training.DefaultConfig())
-		if !f.arch.isMLP() {
+		if !f.arch.isMLP() || e.content.Visible() {
 			t.Error("the defaults do not bring the multilayer perceptron back")
 		}
 		if cfg, err := f.config(); err != nil || len(cfg.Layers) != 0 || len(cfg.Hidden) != 2 {
 			t.Errorf("defaults: layers %v, hidden %v, %v", cfg.Layers, cfg.Hidden, err)
 		}
 	})
+}
+
+// shows reports whether obj is in the container's tree.
+func shows(c *fyne.Container, obj fyne.CanvasObject) bool {
+	for _, o := range c.Objects {
+		if o == obj {
+			return true
+		}
+		if sub, ok := o.(*fyne.Container); ok && shows(sub, obj) {
+			return true
+		}
+	}
+	return false
+}
+
+// rowTexts is each row as "index title | shape".
+func rowTexts(e *layerEditor) []string {
+	out := make([]string, len(e.rows))
+	for i, r := range e.rows {
+		out[i] = r.index.Text + " " + r.title.Text + " | " + r.shape.Text
+	}
+	return out
 }

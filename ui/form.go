@@ -56,6 +56,8 @@ type experimentForm struct {
 	layers *layerList
 	arch   *archChooser // the network: the layers' rows, a preset or typed layers
 	params *widget.Label
+	// estimate says how long an epoch takes here (the window's sizeProbe).
+	estimate *widget.Label
 
 	loss        *widget.Select
 	optimizer   *widget.Select
@@ -125,9 +127,10 @@ func newExperimentForm(k *keys, hooks formHooks) *experimentForm {
 	}, edit)
 
 	f.layers = newLayerList(k, edit)
-	f.arch = newArchChooser(k, f.layers.widget(), edit)
+	f.arch = newArchChooser(k, f.layers.widget(), f.classCount, edit)
 	f.params = widget.NewLabel("")
 	f.params.TextStyle = fyne.TextStyle{Bold: true}
+	f.estimate = widget.NewLabel("")
 
 	lossOptions := []string{"Cross-entropy", "MSE (on softmax)"}
 	f.loss = &widget.Select{Options: lossOptions, OnChanged: func(string) { edit() }}
@@ -206,7 +209,7 @@ func (f *experimentForm) build() fyne.CanvasObject {
 		formRow{label: "Validation", widget: f.valSplit, hint: "fraction held out, 0–0.5", field: f.valSplit},
 		formRow{label: "Seed", widget: f.seed, hint: "same seed, same run", field: f.seed},
 	)
-	model := container.NewVBox(f.arch.content, f.params)
+	model := container.NewVBox(f.arch.content, f.params, f.estimate)
 	findLR := &widget.Button{Text: "Find learning rate…", Icon: theme.SearchIcon(), OnTapped: func() { f.hooks.findLR() }}
 	lrRow := container.NewVBox(container.NewGridWithColumns(2, f.lr, f.lrSlider), findLR)
 	opt := settingsForm(
@@ -261,9 +264,9 @@ func (f *experimentForm) updateParams() {
 	if f.arch == nil {
 		return // the form is being built
 	}
-	classes := max(2, len(f.classes.selected()))
-	if len(f.classes.selected()) == 0 {
-		classes = max(2, len(f.classes.names))
+	classes := f.classCount()
+	if !f.arch.isMLP() {
+		f.arch.editor.update() // the output layer follows the classes
 	}
 	spec := nn.Spec{Inputs: 784, Layers: f.arch.layers, Classes: classes}
 	if f.arch.isMLP() {
@@ -278,6 +281,18 @@ func (f *experimentForm) updateParams() {
 		return
 	}
 	f.params.SetText(fmt.Sprintf("%s parameters  (%s)", thousands(float64(spec.ParamCount())), spec))
+}
+
+// classCount is the number of classes a run of the form would train on:
+// those ticked, or all the source's when none is (at least 2).
+func (f *experimentForm) classCount() int {
+	if f.classes == nil {
+		return 3
+	}
+	if n := len(f.classes.selected()); n > 0 {
+		return max(2, n)
+	}
+	return max(2, len(f.classes.names))
 }
 
 func (f *experimentForm) updateMomentum() {
@@ -537,7 +552,7 @@ func (f *experimentForm) config() (training.Config, error) {
 		}
 		cfg.Hidden = layers
 	} else {
-		if err := f.arch.text.Validate(); err != nil {
+		if err := f.arch.err(); err != nil {
 			return cfg, fmt.Errorf("layers: %w", err)
 		}
 		cfg.Layers = slices.Clone(f.arch.layers)

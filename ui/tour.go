@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/neuralworkbench/workbench/training"
+	"github.com/neuralworkbench/workbench/training/nn"
 	"github.com/neuralworkbench/workbench/training/schedule"
 	"github.com/neuralworkbench/workbench/ui/bridge"
 	"github.com/neuralworkbench/workbench/ui/samples"
@@ -414,12 +415,49 @@ func (w *Workbench) tourLive(dir string, ended <-chan struct{}) error {
 	}
 	bridge.DoAndWait(func() { w.training.options.lr.SetChecked(false) })
 
-	// A convolutional network: LeNet-5 chosen in the form, trained.
+	// A network large for the machine: a wide ResNet typed in, and the
+	// form's warning from its timed probe.
+	estimated := func() bool {
+		t := w.form.estimate.Text
+		return strings.HasPrefix(t, "About") || strings.HasPrefix(t, "Large") || strings.HasPrefix(t, "Could not")
+	}
+	bridge.DoAndWait(func() {
+		cfg := training.DefaultConfig()
+		cfg.Epochs = 10
+		cfg.Hidden, cfg.Layers = nil, nn.ResNet(3, 32, 3).Layers
+		w.form.set(cfg)
+		w.keys.reveal(w.form.estimate)
+	})
+	if err := waitFor(3*time.Minute, estimated); err != nil {
+		return fmt.Errorf("the wide ResNet's estimate: %w", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	bridge.DoAndWait(func() { w.keys.reveal(w.form.estimate) })
+	time.Sleep(300 * time.Millisecond)
+	if err := w.capture(dir, "layer-warning.png"); err != nil {
+		return err
+	}
+
+	// A convolutional network: LeNet-5 chosen in the form, its second
+	// convolution open in the layer editor, trained.
 	bridge.DoAndWait(func() {
 		cfg := training.DefaultConfig()
 		cfg.Epochs = 3
 		w.form.set(cfg)
 		w.form.arch.kind.SetSelected(archLeNet)
+		w.form.arch.editor.toggle(w.form.arch.editor.rows[2])
+		w.keys.reveal(w.form.estimate)
+	})
+	if err := waitFor(3*time.Minute, estimated); err != nil {
+		return fmt.Errorf("LeNet-5's estimate: %w", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	bridge.DoAndWait(func() { w.keys.reveal(w.form.estimate) })
+	time.Sleep(300 * time.Millisecond)
+	if err := w.capture(dir, "layer-editor.png"); err != nil {
+		return err
+	}
+	bridge.DoAndWait(func() {
 		w.keys.reveal(w.form.arch.content)
 		w.controls.train.OnTapped()
 	})

@@ -40,6 +40,7 @@ type Workbench struct {
 	data        *datasetCache
 	models      *modelHolder
 	runner      *runner
+	probe       *sizeProbe // the form's estimate of an epoch's time
 
 	keys     keys
 	form     *experimentForm
@@ -89,6 +90,7 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		findLR:        func() { w.lrFinder.open(w.form.config()) },
 		applyLive:     w.applyLive,
 	})
+	w.form.arch.editor.win = win
 	w.terrain = newLandscapeTab(win, landscapeDeps{
 		models:     w.models,
 		load:       w.data.load,
@@ -100,6 +102,7 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 	w.runner = &runner{tasks: &w.runs, prepare: w.prepare, controls: w.controls, view: w.training, models: w.models,
 		store: runs.Store{Dir: storeDir},
 		started: func() {
+			w.probe.runStarting()
 			cfg, _ := w.runner.liveConfig()
 			w.form.live.set(true, cfg)
 			if w.OnRunStarted != nil {
@@ -108,6 +111,9 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		},
 		ended: func() {
 			w.form.live.set(false, training.Config{})
+			if cfg, err := w.form.config(); err == nil {
+				w.probe.changed(cfg, true) // measured now that the cores are free
+			}
 			w.training.updateStale()
 			w.runsTab.refresh()
 			if w.OnRunEnded != nil {
@@ -141,6 +147,13 @@ func New(a fyne.App, win fyne.Window) *Workbench {
 		use:  func(lr float64) { w.form.lr.SetText(lrText(lr)) },
 		dark: func() bool { return w.app.Settings().ThemeVariant() == theme.VariantDark },
 	}
+	w.probe = newSizeProbe(&w.runs, w.prepare, func() bool { return w.controls.state != idle || w.sweeps.running() },
+		func() int {
+			if w.form.epochs.err != nil {
+				return 1
+			}
+			return int(w.form.epochs.number)
+		}, w.form.estimate)
 	w.restore()
 
 	reset := &widget.Button{Text: "Reset to defaults", Icon: theme.ViewRefreshIcon(), OnTapped: func() {
@@ -253,6 +266,9 @@ func (w *Workbench) formChanged() {
 	}
 	w.controls.setFormValid(err == nil, problem)
 	w.training.formChanged(cfg, err == nil)
+	if w.probe != nil { // nil while the window is being built
+		w.probe.changed(cfg, err == nil)
+	}
 	if err == nil {
 		if b, err := json.Marshal(cfg); err == nil {
 			w.app.Preferences().SetString(prefExperiment, string(b))
@@ -387,6 +403,7 @@ func (w *Workbench) Close() {
 	w.runs.close()
 	w.loads.close()
 	forgetDialogs(w.win)
+	w.probe.stop()
 	w.runner.stop()
 	w.sweeps.stop()
 	w.lrFinder.stop()

@@ -399,10 +399,7 @@ func (a Arch) Shapes() ([]Shape, error) {
 	shapes := make([]Shape, 0, len(a.Layers)+1)
 	in := a.Input
 	for i, l := range a.Layers {
-		out, err := l.output(in)
-		if err == nil && out.Size() > MaxActivations {
-			err = fmt.Errorf("its output, %s, has %d values a sample (at most %d)", out, out.Size(), MaxActivations)
-		}
+		out, err := l.fit(in)
 		if err != nil {
 			return nil, fmt.Errorf("layer %d %s: %w", i+1, l, err)
 		}
