@@ -1,14 +1,19 @@
 package ui
 
 import (
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/neuralworkbench/workbench/training"
 	"github.com/neuralworkbench/workbench/training/nn"
+	"github.com/neuralworkbench/workbench/training/runs"
 )
 
 // TestArchChooser: the form picks a preset network or builds one in the
@@ -172,4 +177,66 @@ func rowTexts(e *layerEditor) []string {
 		out[i] = r.index.Text + " " + r.title.Text + " | " + r.shape.Text
 	}
 	return out
+}
+
+// TestTrainsAConvNet: a network of layers built in the editor trains in
+// the window with augmentation on, is kept in the run store with its
+// layers, comes back with Run again, and classifies a dropped image on
+// the Classify tab.
+func TestTrainsAConvNet(t *testing.T) {
+	a := test.NewTempApp(t)
+	wb, _ := newTestWorkbench(t, a)
+	const net = "conv(4,3,1,1,relu),maxpool(2),batchnorm,dropout(0.1),dense(16,relu)"
+	onUI(func() {
+		f := wb.form
+		f.epochs.SetText("1")
+		f.arch.kind.SetSelected(archLayers)
+		f.arch.editor.editText()
+		f.arch.editor.textEntry.SetText(net)
+		test.Tap(f.arch.editor.textUse)
+		f.shiftOn.SetChecked(true)
+		f.rotateOn.SetChecked(true)
+		f.noiseOn.SetChecked(true)
+		if cfg, err := f.config(); err != nil || nn.LayersString(cfg.Layers) != net || cfg.Augment.Shift == 0 || cfg.Augment.Rotate == 0 || cfg.Augment.Noise == 0 {
+			t.Fatalf("the form's experiment: %s %+v, %v", nn.LayersString(cfg.Layers), cfg.Augment, err)
+		}
+	})
+	train(t, wb)
+	onUI(func() {
+		if !strings.Contains(wb.controls.status.Text, "Done: 1 epoch") {
+			t.Errorf("status = %q", wb.controls.status.Text)
+		}
+		m := wb.models.current()
+		if m == nil || nn.LayersString(m.Net.Spec.Layers) != net || len(m.Net.Buffers) == 0 {
+			t.Fatalf("the window's model after the run: %v", m)
+		}
+		list, err := wb.runner.store.List()
+		if err != nil || len(list) == 0 || list[0].Summary.Status != runs.Done || nn.LayersString(list[0].Config.Layers) != net {
+			t.Fatalf("the run store after the run: %v, %v", list, err)
+		}
+		if acc := list[0].Summary.TestAcc; acc == nil || *acc < 0.8 {
+			t.Errorf("the network learnt little in an epoch: test accuracy %v", acc)
+		}
+		wb.form.set(training.DefaultConfig())
+		wb.form.set(list[0].Config) // Run again
+		if cfg, err := wb.form.config(); err != nil || nn.LayersString(cfg.Layers) != net || wb.form.arch.kind.Selected != archLayers {
+			t.Errorf("Run again: %s as %q, %v", nn.LayersString(cfg.Layers), wb.form.arch.kind.Selected, err)
+		}
+	})
+	eight := writeEight(t, filepath.Join(t.TempDir(), "eight.png"))
+	shown := make(chan struct{}, 1)
+	onUI(func() {
+		wb.classify.onShown = func() { shown <- struct{}{} }
+		wb.Dropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(eight)})
+	})
+	select {
+	case <-shown:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the dropped image was not classified")
+	}
+	onUI(func() {
+		if got := wb.classify.resultsText(); !regexp.MustCompile(`^eight\.png: [358] \(\d+(\.\d+)?%\)`).MatchString(got) {
+			t.Errorf("the Classify tab says %q", got)
+		}
+	})
 }
