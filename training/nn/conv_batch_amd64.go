@@ -38,8 +38,18 @@ import (
 // run.
 
 // convBatched says whether conv2d uses the batched kernels, which need
-// AVX-512, or im2col and sgemm. Tests turn it off to check the other.
-var convBatched = cpu.X86.HasAVX512F
+// AVX-512 or AVX2 with FMA, or im2col and sgemm. Tests turn it off to
+// check the other.
+var convBatched = convAVX512 || convAVX2
+
+// convAVX2 says whether the CPU has the AVX2 kernels' instructions.
+var convAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// convAVX512 says whether the batched kernels are the AVX-512 ones; the
+// AVX2 ones (conv_avx2_amd64.s) compute the same values, and the layout
+// changes and bias sums are then Go loops. Tests turn it off to check the
+// AVX2 kernels on a CPU that has both.
+var convAVX512 = cpu.X86.HasAVX512F
 
 //go:noescape
 func convFwd6(out *float32, ostride int, x *float32, z int, w *float32, taps *int, k int, bias *float32)
@@ -58,6 +68,21 @@ func convDX6(dx *float32, taps *int, z int, dz *float32, dzstride int, f int, w 
 
 //go:noescape
 func convSumVec(sum *float32, v *float32, z int)
+
+//go:noescape
+func convFwd6AVX2(out *float32, ostride int, x *float32, z int, w *float32, taps *int, k int, bias *float32)
+
+//go:noescape
+func convFwd4AVX2(out *float32, ostride int, x *float32, z int, w *float32, taps *int, k int, bias *float32)
+
+//go:noescape
+func convDW4x6AVX2(acc *float32, dz *float32, dzstride int, x *float32, taps *int, z int)
+
+//go:noescape
+func convDW6x4AVX2(acc *float32, dz *float32, dzstride int, x *float32, taps *int, z int)
+
+//go:noescape
+func convDX6AVX2(dx *float32, taps *int, z int, dz *float32, dzstride int, f int, w *float32)
 
 //go:noescape
 func convTransIn(dst *float32, rows *int32, src *float32, sstride int, nq int, h *float32)
@@ -203,8 +228,13 @@ func (cb *convBatch) forward(z, x, w, bias []float32, relu bool) {
 		}
 	}
 	fwd := convFwd4
-	if cb.fb == 6 {
+	switch {
+	case cb.fb == 6 && convAVX512:
 		fwd = convFwd6
+	case cb.fb == 6:
+		fwd = convFwd6AVX2
+	case !convAVX512:
+		fwd = convFwd4AVX2
 	}
 	ostride := cb.p * cb.lanes * 4
 	for _, st := range cb.streams {
@@ -224,7 +254,8 @@ func (cb *convBatch) forward(z, x, w, bias []float32, relu bool) {
 func toLanes(dst []float32, rows []int32, src, mask []float32, n int) {
 	q := len(rows)
 	full := n &^ (convLanes - 1)
-	if q >= convLanes {
+	vec := q >= convLanes && convAVX512
+	if vec {
 		_ = src[n*q-1]
 		if mask != nil {
 			_ = mask[n*q-1]
@@ -239,7 +270,7 @@ func toLanes(dst []float32, rows []int32, src, mask []float32, n int) {
 	}
 	for j := range n {
 		i0 := q &^ (convLanes - 1)
-		if j >= full {
+		if j >= full || !vec {
 			i0 = 0
 		}
 		for i := i0; i < q; i++ {
@@ -258,7 +289,8 @@ func toLanes(dst []float32, rows []int32, src, mask []float32, n int) {
 func fromLanes(dst, src []float32, rows []int32, n int, relu bool) {
 	q := len(rows)
 	full := n &^ (convLanes - 1)
-	if q >= convLanes {
+	vec := q >= convLanes && convAVX512
+	if vec {
 		_ = dst[n*q-1]
 		for j := 0; j < full; j += convLanes {
 			convTransOut(&dst[j*q], q*4, &src[j], &rows[0], q/convLanes, relu)
@@ -266,7 +298,7 @@ func fromLanes(dst, src []float32, rows []int32, n int, relu bool) {
 	}
 	for j := range n {
 		i0 := q &^ (convLanes - 1)
-		if j >= full {
+		if j >= full || !vec {
 			i0 = 0
 		}
 		for i := i0; i < q; i++ {
@@ -339,8 +371,13 @@ func (cb *convBatch) gradW(name string, d, output *G.Node) (*G.Node, error) {
 	dw := newMatrix(cb.f, cb.taps)
 	dwd := dw.Float32s()
 	dwk := convDW4x6
-	if cb.fb == 6 {
+	switch {
+	case cb.fb == 6 && convAVX512:
 		dwk = convDW6x4
+	case cb.fb == 6:
+		dwk = convDW6x4AVX2
+	case !convAVX512:
+		dwk = convDW4x6AVX2
 	}
 	dstride := cb.p * cb.lanes * 4
 	return G.ApplyOp(&kernel{
@@ -382,11 +419,38 @@ func (cb *convBatch) gradB(name string, d *G.Node) (*G.Node, error) {
 		run: func(v []G.Value) {
 			dl := f32s(v[0])[:cb.f*size]
 			for f := range cb.f {
-				convSumVec(&sum[0], &dl[f*size], size/convLanes)
+				convLaneSums(&sum, dl[f*size:(f+1)*size])
 				dbd[f] = convLaneSum(sum[:])
 			}
 		},
 	}, d)
+}
+
+// convLaneSums writes to sum the lane-wise sum of the vectors of v, as
+// convSumVec does, in four running sums added at the end: the vectors
+// 4i + j go to sum j, the last len/16 mod 4 to sum 0.
+func convLaneSums(sum *[convLanes]float32, v []float32) {
+	if convAVX512 {
+		convSumVec(&sum[0], &v[0], len(v)/convLanes)
+		return
+	}
+	var s [4][convLanes]float32
+	i := 0
+	for ; i+4*convLanes <= len(v); i += 4 * convLanes {
+		for j := range 4 {
+			for l, x := range v[i+j*convLanes : i+(j+1)*convLanes] {
+				s[j][l] += x
+			}
+		}
+	}
+	for ; i < len(v); i += convLanes {
+		for l, x := range v[i : i+convLanes] {
+			s[0][l] += x
+		}
+	}
+	for l := range sum {
+		sum[l] = (s[0][l] + s[1][l]) + (s[2][l] + s[3][l])
+	}
 }
 
 // convLaneSum returns the sum of the 16 lanes of v, halving the vector
@@ -423,6 +487,10 @@ func (cb *convBatch) gradX(name string, d, w *G.Node) (*G.Node, error) {
 	dx := newMatrix(cb.n, s.c*s.h*s.w)
 	dxd := dx.Float32s()
 	dstride := cb.p * cb.lanes * 4
+	dx6 := convDX6
+	if !convAVX512 {
+		dx6 = convDX6AVX2
+	}
 	return G.ApplyOp(&kernel{
 		name: name + "/dx", typ: hm.NewFnType(vecType, matType, matType),
 		shape: tensor.Shape{cb.n, s.c * s.h * s.w}, out: dx, arity: 2,
@@ -446,7 +514,7 @@ func (cb *convBatch) gradX(name string, d, w *G.Node) (*G.Node, error) {
 							off[j] = cb.tapOff[t]
 						}
 					}
-					convDX6(&dxl[st.origin], &off[0], st.z, &dl[st.pos*cb.lanes], dstride, cb.f, &wx[i*cb.f])
+					dx6(&dxl[st.origin], &off[0], st.z, &dl[st.pos*cb.lanes], dstride, cb.f, &wx[i*cb.f])
 				}
 			}
 			fromLanes(dxd, dxl, cb.inRows, cb.n, false)

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"golang.org/x/sys/cpu"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -18,10 +19,26 @@ import (
 // are not a multiple of the kernels' 4 or 6, tap counts that are not a
 // multiple of theirs, strides and padding, and LeNet's and the residual
 // network's layers at full size.
-func TestConv2dBatchedMatchesIm2col(t *testing.T) {
+func TestConv2dBatchedMatchesIm2col(t *testing.T) { convKernelSets(t, convMatchesIm2col) }
+
+// convKernelSets runs test with each set of batched kernels the CPU has,
+// AVX-512's and AVX2's, turning convAVX512 off for the second.
+func convKernelSets(t *testing.T, test func(t *testing.T)) {
 	if !convBatched {
-		t.Skip("no AVX-512")
+		t.Skip("no AVX-512 or AVX2 with FMA")
 	}
+	defer func(saved bool) { convAVX512 = saved }(convAVX512)
+	if cpu.X86.HasAVX512F {
+		convAVX512 = true
+		t.Run("avx512", test)
+	}
+	if convAVX2 {
+		convAVX512 = false
+		t.Run("avx2", test)
+	}
+}
+
+func convMatchesIm2col(t *testing.T) {
 	tests := convBatchCases
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("n%d_%dx%dx%d_f%d_k%d_s%d_p%d", tt.n, tt.c, tt.h, tt.w, tt.filters, tt.k, tt.stride, tt.pad), func(t *testing.T) {
@@ -60,10 +77,9 @@ var convBatchCases = []convCase{
 // TestConv2dReLUFused checks that the batched convolution with its ReLU
 // fused gives bit for bit the output and gradients of the convolution
 // followed by the activation's own node.
-func TestConv2dReLUFused(t *testing.T) {
-	if !convBatched {
-		t.Skip("no AVX-512")
-	}
+func TestConv2dReLUFused(t *testing.T) { convKernelSets(t, convReLUFused) }
+
+func convReLUFused(t *testing.T) {
 	for _, tt := range convBatchCases {
 		t.Run(fmt.Sprintf("n%d_%dx%dx%d_f%d_k%d_s%d_p%d", tt.n, tt.c, tt.h, tt.w, tt.filters, tt.k, tt.stride, tt.pad), func(t *testing.T) {
 			x, w, b, r := tt.inputs(rand.New(rand.NewPCG(uint64(tt.n), uint64(tt.filters))))
@@ -120,7 +136,9 @@ func convCloseTo(t *testing.T, name string, got, want []float32) {
 // TestConvLanes checks that toLanes and fromLanes transpose as written,
 // through the assembly's 16×16 blocks and the scalar edges, and leave the
 // rows' other entries alone.
-func TestConvLanes(t *testing.T) {
+func TestConvLanes(t *testing.T) { convKernelSets(t, convLanesMove) }
+
+func convLanesMove(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	for _, n := range []int{1, 15, 16, 17, 64, 70} {
 		for _, q := range []int{1, 7, 16, 33, 784} {
@@ -211,5 +229,36 @@ func TestConvDXTiles(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestConv2dAVX2MatchesAVX512 checks that the AVX2 kernels give the
+// AVX-512 kernels' output and gradients bit for bit: each lane's sums run
+// in the same order with the same fused multiply-adds.
+func TestConv2dAVX2MatchesAVX512(t *testing.T) {
+	if !cpu.X86.HasAVX512F || !convAVX2 {
+		t.Skip("needs AVX-512 and AVX2 with FMA")
+	}
+	defer func(b, w bool) { convBatched, convAVX512 = b, w }(convBatched, convAVX512)
+	convBatched = true
+	for _, tt := range convBatchCases {
+		t.Run(fmt.Sprintf("n%d_%dx%dx%d_f%d_k%d_s%d_p%d", tt.n, tt.c, tt.h, tt.w, tt.filters, tt.k, tt.stride, tt.pad), func(t *testing.T) {
+			x, w, b, r := tt.inputs(rand.New(rand.NewPCG(uint64(tt.k), uint64(tt.filters))))
+			run := func(avx512 bool) [][]float32 {
+				convAVX512 = avx512
+				p := bnNewProbe(t, func(in G.Nodes) (*G.Node, error) {
+					return conv2d("conv", in[0], in[1], in[2], tt.c, tt.h, tt.w, tt.filters, tt.k, tt.stride, tt.pad, true)
+				}, r, x, w, b)
+				return append([][]float32{append([]float32(nil), p.outputAfterRun(t)...)}, convGrads(t, p)...)
+			}
+			want, got := run(true), run(false)
+			for i, name := range []string{"y", "dx", "dW", "db"} {
+				for j := range want[i] {
+					if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+						t.Fatalf("%s[%d] = %g with AVX2, %g with AVX-512", name, j, got[i][j], want[i][j])
+					}
+				}
+			}
+		})
 	}
 }

@@ -60,8 +60,8 @@ type convBenchLayer struct {
 
 // BenchmarkConv2dLeNet times a forward and backward pass of LeNet-5's two
 // convolutions at batch 64: 1×28×28 → 6@5×5 padding 2 (no input gradient:
-// it is the network's input) and 6×14×14 → 16@5×5, with im2col and sgemm
-// and with the batched kernels.
+// it is the network's input) and 6×14×14 → 16@5×5, with im2col and sgemm,
+// with the batched kernels, and with the AVX2 ones on a CPU with AVX-512.
 func BenchmarkConv2dLeNet(b *testing.B) {
 	b.Log(openblas.Load())
 	convBench(b, convBenchLayer{"conv1", 1, 28, 28, 6, 5, 2, false}, convBenchLayer{"conv2", 6, 14, 14, 16, 5, 0, true})
@@ -78,17 +78,18 @@ func BenchmarkConv2dResidual(b *testing.B) {
 func convBench(b *testing.B, layers ...convBenchLayer) {
 	const n = 64
 	for _, l := range layers {
-		for _, batched := range []bool{false, true} {
-			name := l.name + "/im2col"
-			if batched {
-				name = l.name + "/batched"
-			}
-			b.Run(name, func(b *testing.B) {
-				if batched && !convBatched {
-					b.Skip("no AVX-512")
+		for _, kernels := range []string{"im2col", "batched", "avx2"} {
+			b.Run(l.name+"/"+kernels, func(b *testing.B) {
+				batched := kernels != "im2col"
+				switch {
+				case batched && !convBatched:
+					b.Skip("no AVX-512 or AVX2")
+				case kernels == "avx2" && !(convAVX512 && convAVX2):
+					b.Skip("batched is already AVX2's, or there is no AVX2")
 				}
-				defer func(saved bool) { convBatched = saved }(convBatched)
+				defer func(b, w bool) { convBatched, convAVX512 = b, w }(convBatched, convAVX512)
 				convBatched = batched
+				convAVX512 = convAVX512 && kernels == "batched"
 				rng := rand.New(rand.NewPCG(1, 2))
 				rows := l.c * l.k * l.k
 				x := bnRandInput(rng, "x", n, l.c*l.h*l.w)
