@@ -388,6 +388,7 @@ func TestBatchNormRejects(t *testing.T) {
 func BenchmarkBatchNorm(b *testing.B) {
 	for _, tt := range []bnShape{
 		{"64x16x14x14", 64, 16, 14, 14},
+		{"64x16x28x28", 64, 16, 28, 28}, // the residual network's
 		{"64x128", 64, 128, 1, 1},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
