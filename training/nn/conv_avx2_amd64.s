@@ -108,6 +108,114 @@ loop:                                        \
 	LEAQ (R8)(R8*4), R9;     \
 	MOVQ taps+32(FP), BX
 
+// TRANSPOSE8 transposes the 8×8 matrix whose rows are Y0…Y7 into Y8…Y15:
+// unpack pairs of rows, shuffle pairs of pairs, exchange 128-bit halves.
+#define TRANSPOSE8 \
+	VUNPCKLPS  Y1, Y0, Y8;         \
+	VUNPCKHPS  Y1, Y0, Y9;         \
+	VUNPCKLPS  Y3, Y2, Y10;        \
+	VUNPCKHPS  Y3, Y2, Y11;        \
+	VUNPCKLPS  Y5, Y4, Y12;        \
+	VUNPCKHPS  Y5, Y4, Y13;        \
+	VUNPCKLPS  Y7, Y6, Y14;        \
+	VUNPCKHPS  Y7, Y6, Y15;        \
+	VSHUFPS    $0x44, Y10, Y8, Y0; \
+	VSHUFPS    $0xee, Y10, Y8, Y1; \
+	VSHUFPS    $0x44, Y11, Y9, Y2; \
+	VSHUFPS    $0xee, Y11, Y9, Y3; \
+	VSHUFPS    $0x44, Y14, Y12, Y4; \
+	VSHUFPS    $0xee, Y14, Y12, Y5; \
+	VSHUFPS    $0x44, Y15, Y13, Y6; \
+	VSHUFPS    $0xee, Y15, Y13, Y7; \
+	VPERM2F128 $0x20, Y4, Y0, Y8;  \
+	VPERM2F128 $0x20, Y5, Y1, Y9;  \
+	VPERM2F128 $0x20, Y6, Y2, Y10; \
+	VPERM2F128 $0x20, Y7, Y3, Y11; \
+	VPERM2F128 $0x31, Y4, Y0, Y12; \
+	VPERM2F128 $0x31, Y5, Y1, Y13; \
+	VPERM2F128 $0x31, Y6, Y2, Y14; \
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+// STRIDED8 moves eight 8-float halves at off bytes into the rows p, p+s,
+// …, p+7·s (R10 = 3s, R11 = 5s, R12 = 7s) with op, from or to r0…r7.
+#define STRIDED8(op, p, off, s, r0, r1, r2, r3, r4, r5, r6, r7) \
+	op(off(p), r0);        \
+	op(off(p)(s*1), r1);   \
+	op(off(p)(s*2), r2);   \
+	op(off(p)(R10*1), r3); \
+	op(off(p)(s*4), r4);   \
+	op(off(p)(R11*1), r5); \
+	op(off(p)(R10*2), r6); \
+	op(off(p)(R12*1), r7)
+
+// MAPPED8 moves eight 8-float halves between r0…r7 and p + off +
+// 4·rows[f+j] (rows the int32s at BX), with op, through R13.
+#define MAPPED8(op, p, off, f, r0, r1, r2, r3, r4, r5, r6, r7) \
+	MOVLQSX (f*4)(BX), R13;    op(off(p)(R13*4), r0); \
+	MOVLQSX (f*4+4)(BX), R13;  op(off(p)(R13*4), r1); \
+	MOVLQSX (f*4+8)(BX), R13;  op(off(p)(R13*4), r2); \
+	MOVLQSX (f*4+12)(BX), R13; op(off(p)(R13*4), r3); \
+	MOVLQSX (f*4+16)(BX), R13; op(off(p)(R13*4), r4); \
+	MOVLQSX (f*4+20)(BX), R13; op(off(p)(R13*4), r5); \
+	MOVLQSX (f*4+24)(BX), R13; op(off(p)(R13*4), r6); \
+	MOVLQSX (f*4+28)(BX), R13; op(off(p)(R13*4), r7)
+
+#define LDY(m, r) VMOVUPS m, r
+#define STY(m, r) VMOVUPS r, m
+
+// GRADY loads into r the gradient where ReLU's output at m is > 0, and +0
+// elsewhere: m is the output's address, and R14 holds the gradient's
+// address less the output's. Y15 must be zero; through Y8 and R13.
+#define GRADY(m, r) \
+	VMOVUPS  m, Y8;      \
+	VPCMPGTD Y15, Y8, Y8; \
+	LEAQ     m, R13;     \
+	VPAND    (R13)(R14*1), Y8, r
+
+// TRANSIN8 moves one quarter of a 16×16 block: the samples p, p+s, …
+// (p a register)
+// (their values off … off+32 bytes), through TRANSPOSE8, to the lanes
+// at lane offset lane of the features f … f+7; with LD LDY or, for
+// ReLU's gradient, GRADY on the output's rows.
+#define TRANSIN8(LD, p, off, f, lane) \
+	STRIDED8(LD, p, off, R8, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7); \
+	TRANSPOSE8;                                              \
+	MAPPED8(STY, DI, lane, f, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15)
+
+// RELUY sets r to max(r, 0) as Go's max computes it (a NaN comes out
+// with its sign cleared), with Y0 zero and Y1 0x7fffffff, through Y2
+// and Y3.
+#define RELUY(r) \
+	VCMPPS    $3, r, r, Y2;   \
+	VANDPS    Y1, r, Y3;      \
+	VMAXPS    Y0, r, r;       \
+	VBLENDVPS Y2, Y3, r, r
+
+#define RELU8 \
+	VXORPS       Y0, Y0, Y0; \
+	MOVL         $0x7fffffff, AX; \
+	MOVD         AX, X1;     \
+	VPBROADCASTD X1, Y1;     \
+	RELUY(Y8);               \
+	RELUY(Y9);               \
+	RELUY(Y10);              \
+	RELUY(Y11);              \
+	RELUY(Y12);              \
+	RELUY(Y13);              \
+	RELUY(Y14);              \
+	RELUY(Y15)
+
+#define NORELU8 VMOVAPS Y8, Y8
+
+// TRANSOUT8 moves one quarter of a 16×16 block back: the lanes at lane
+// offset lane of the features f … f+7, through TRANSPOSE8 and POST, to
+// the samples' rows p, p+s, … at off bytes.
+#define TRANSOUT8(POST, p, off, f, lane) \
+	MAPPED8(LDY, SI, lane, f, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7); \
+	TRANSPOSE8;                                               \
+	POST;                                                     \
+	STRIDED8(STY, p, off, R8, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15)
+
 // func convFwd6AVX2(out *float32, ostride int, x *float32, z int, w *float32, taps *int, k int, bias *float32)
 //
 // convFwd6 with AVX2: 6 filters, a vector at a time in 12 accumulators.
@@ -345,5 +453,99 @@ dx6filter:
 	JMP     dx6vec
 
 dx6done:
+	VZEROUPPER
+	RET
+
+// func convTransInAVX2(dst *float32, rows *int32, src *float32, sstride int, nq int, h *float32)
+//
+// convTransIn with AVX2, a 16×16 block as four 8×8 ones.
+TEXT ·convTransInAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ rows+8(FP), BX
+	MOVQ src+16(FP), SI
+	MOVQ sstride+24(FP), R8
+	MOVQ nq+32(FP), CX
+	MOVQ h+40(FP), AX
+	LEAQ (R8)(R8*2), R10
+	LEAQ (R8)(R8*4), R11
+	LEAQ (R10)(R8*4), R12
+	LEAQ (SI)(R8*8), R9
+	LEAQ (AX)(R8*8), DX
+	MOVQ SI, R14
+	SUBQ AX, R14 // src − h, for GRADY
+	VPXOR Y15, Y15, Y15
+	TESTQ AX, AX
+	JNZ   transinrelu
+
+transin:
+	TRANSIN8(LDY, SI, 0, 0, 0)
+	TRANSIN8(LDY, SI, 32, 8, 0)
+	TRANSIN8(LDY, R9, 0, 0, 32)
+	TRANSIN8(LDY, R9, 32, 8, 32)
+	ADDQ $64, SI
+	ADDQ $64, R9
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  transin
+	VZEROUPPER
+	RET
+
+transinrelu:
+	VPXOR Y15, Y15, Y15
+	TRANSIN8(GRADY, AX, 0, 0, 0)
+	VPXOR Y15, Y15, Y15
+	TRANSIN8(GRADY, AX, 32, 8, 0)
+	VPXOR Y15, Y15, Y15
+	TRANSIN8(GRADY, DX, 0, 0, 32)
+	VPXOR Y15, Y15, Y15
+	TRANSIN8(GRADY, DX, 32, 8, 32)
+	ADDQ $64, AX
+	ADDQ $64, DX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  transinrelu
+	VZEROUPPER
+	RET
+
+// func convTransOutAVX2(dst *float32, dstride int, src *float32, rows *int32, nq int, relu bool)
+//
+// convTransOut with AVX2, a 16×16 block as four 8×8 ones.
+TEXT ·convTransOutAVX2(SB), NOSPLIT, $0-41
+	MOVQ    dst+0(FP), DI
+	MOVQ    dstride+8(FP), R8
+	MOVQ    src+16(FP), SI
+	MOVQ    rows+24(FP), BX
+	MOVQ    nq+32(FP), CX
+	MOVBLZX relu+40(FP), DX
+	LEAQ    (R8)(R8*2), R10
+	LEAQ    (R8)(R8*4), R11
+	LEAQ    (R10)(R8*4), R12
+	LEAQ    (DI)(R8*8), R9
+	TESTQ   DX, DX
+	JNZ     transoutrelu
+
+transout:
+	TRANSOUT8(NORELU8, DI, 0, 0, 0)
+	TRANSOUT8(NORELU8, DI, 32, 8, 0)
+	TRANSOUT8(NORELU8, R9, 0, 0, 32)
+	TRANSOUT8(NORELU8, R9, 32, 8, 32)
+	ADDQ $64, DI
+	ADDQ $64, R9
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  transout
+	VZEROUPPER
+	RET
+
+transoutrelu:
+	TRANSOUT8(RELU8, DI, 0, 0, 0)
+	TRANSOUT8(RELU8, DI, 32, 8, 0)
+	TRANSOUT8(RELU8, R9, 0, 0, 32)
+	TRANSOUT8(RELU8, R9, 32, 8, 32)
+	ADDQ $64, DI
+	ADDQ $64, R9
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  transoutrelu
 	VZEROUPPER
 	RET

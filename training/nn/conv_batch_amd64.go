@@ -46,9 +46,9 @@ var convBatched = convAVX512 || convAVX2
 var convAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // convAVX512 says whether the batched kernels are the AVX-512 ones; the
-// AVX2 ones (conv_avx2_amd64.s) compute the same values, and the layout
-// changes and bias sums are then Go loops. Tests turn it off to check the
-// AVX2 kernels on a CPU that has both.
+// AVX2 ones (conv_avx2_amd64.s) compute the same values, the bias sums
+// then being Go loops. Tests turn it off to check the AVX2 kernels on a
+// CPU that has both.
 var convAVX512 = cpu.X86.HasAVX512F
 
 //go:noescape
@@ -80,6 +80,12 @@ func convDW4x6AVX2(acc *float32, dz *float32, dzstride int, x *float32, taps *in
 
 //go:noescape
 func convDW6x4AVX2(acc *float32, dz *float32, dzstride int, x *float32, taps *int, z int)
+
+//go:noescape
+func convTransInAVX2(dst *float32, rows *int32, src *float32, sstride int, nq int, h *float32)
+
+//go:noescape
+func convTransOutAVX2(dst *float32, dstride int, src *float32, rows *int32, nq int, relu bool)
 
 //go:noescape
 func convDX6AVX2(dx *float32, taps *int, z int, dz *float32, dzstride int, f int, w *float32)
@@ -254,7 +260,7 @@ func (cb *convBatch) forward(z, x, w, bias []float32, relu bool) {
 func toLanes(dst []float32, rows []int32, src, mask []float32, n int) {
 	q := len(rows)
 	full := n &^ (convLanes - 1)
-	vec := q >= convLanes && convAVX512
+	vec := q >= convLanes
 	if vec {
 		_ = src[n*q-1]
 		if mask != nil {
@@ -265,7 +271,11 @@ func toLanes(dst []float32, rows []int32, src, mask []float32, n int) {
 			if mask != nil {
 				h = &mask[j*q]
 			}
-			convTransIn(&dst[j], &rows[0], &src[j*q], q*4, q/convLanes, h)
+			if convAVX512 {
+				convTransIn(&dst[j], &rows[0], &src[j*q], q*4, q/convLanes, h)
+			} else {
+				convTransInAVX2(&dst[j], &rows[0], &src[j*q], q*4, q/convLanes, h)
+			}
 		}
 	}
 	for j := range n {
@@ -289,11 +299,15 @@ func toLanes(dst []float32, rows []int32, src, mask []float32, n int) {
 func fromLanes(dst, src []float32, rows []int32, n int, relu bool) {
 	q := len(rows)
 	full := n &^ (convLanes - 1)
-	vec := q >= convLanes && convAVX512
+	vec := q >= convLanes
 	if vec {
 		_ = dst[n*q-1]
 		for j := 0; j < full; j += convLanes {
-			convTransOut(&dst[j*q], q*4, &src[j], &rows[0], q/convLanes, relu)
+			if convAVX512 {
+				convTransOut(&dst[j*q], q*4, &src[j], &rows[0], q/convLanes, relu)
+			} else {
+				convTransOutAVX2(&dst[j*q], q*4, &src[j], &rows[0], q/convLanes, relu)
+			}
 		}
 	}
 	for j := range n {
