@@ -145,6 +145,9 @@ func (c Config) Validate() error {
 	case c.Limit < 0:
 		return fmt.Errorf("limit must be ≥ 0, 0 meaning no limit (got %d)", c.Limit)
 	}
+	if err := c.checkMemory(); err != nil {
+		return err
+	}
 	if err := c.Augment.Validate(); err != nil {
 		return fmt.Errorf("augmentation: %w", err)
 	}

@@ -132,6 +132,21 @@ func TestArchChooser(t *testing.T) {
 			t.Error("Use left the text dialog open")
 		}
 
+		// A network too large for the machine's memory is refused before
+		// it trains (or is timed), with the engine's message.
+		// (About 650 GB at batch 4096: refused on any machine.)
+		e.editText()
+		e.textEntry.SetText(strings.Repeat("conv(1024,3,1,1,relu),", 6) + "dense(16)")
+		test.Tap(e.textUse)
+		f.batch.SetText("4096")
+		if _, err := f.config(); err == nil || !strings.Contains(err.Error(), "the network needs about") || !wb.controls.train.Disabled() {
+			t.Errorf("six 1024-filter convolutions at full resolution, batch 4096: %v, Train disabled %v", err, wb.controls.train.Disabled())
+		}
+		f.batch.SetText("64")
+		e.editText()
+		e.textEntry.SetText("conv(4,3,2,1,relu),dense(16)")
+		test.Tap(e.textUse)
+
 		// Removing every row: Train is refused with a message saying what
 		// to do.
 		e.remove(e.rows[0])
