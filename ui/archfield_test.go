@@ -53,6 +53,20 @@ func TestArchChooser(t *testing.T) {
 		if want := "Output: dense to 3 classes, softmax → 3 · 255 parameters"; e.head.Text != want {
 			t.Errorf("the output row reads %q, want %q", e.head.Text, want)
 		}
+		// Ticking a fourth class widens the output layer.
+		for i, name := range f.classes.names {
+			if name == "1" {
+				f.classes.checks[i].SetChecked(true)
+			}
+		}
+		if want := "Output: dense to 4 classes, softmax → 4 · 340 parameters"; e.head.Text != want {
+			t.Errorf("with four classes the output row reads %q, want %q", e.head.Text, want)
+		}
+		for i, name := range f.classes.names {
+			if name == "1" {
+				f.classes.checks[i].SetChecked(false)
+			}
+		}
 
 		// A window too large for its input: the row says so, the rows
 		// after it cannot know their shapes, Train is refused, and the

@@ -266,7 +266,7 @@ func (f *experimentForm) updateParams() {
 	}
 	classes := f.classCount()
 	if !f.arch.isMLP() {
-		f.arch.editor.update() // the output layer follows the classes
+		f.arch.editor.classesChanged() // the output layer follows the classes
 	}
 	spec := nn.Spec{Inputs: 784, Layers: f.arch.layers, Classes: classes}
 	if f.arch.isMLP() {

@@ -39,6 +39,9 @@ type layerEditor struct {
 	// fits; err is the first row's problem otherwise.
 	valid []nn.LayerSpec
 	err   error
+	// shownClasses is the number of classes the rows were last updated
+	// for.
+	shownClasses int
 	// win shows the As text… dialog; textEntry and textUse are its entry
 	// and button while it is open (for tests).
 	win       fyne.Window
@@ -310,7 +313,8 @@ func (e *layerEditor) update() {
 			fieldErr = fmt.Errorf("layer %d %s: %w", i+1, l.Kind, err)
 		}
 	}
-	arch := nn.Arch{Input: nn.Shape{C: 1, H: 28, W: 28}, Layers: layers, Classes: max(2, e.classes())}
+	e.shownClasses = max(2, e.classes())
+	arch := nn.Arch{Input: nn.Shape{C: 1, H: 28, W: 28}, Layers: layers, Classes: e.shownClasses}
 	infos := arch.Summary()
 	fits := true
 	for i, r := range e.rows {
@@ -364,6 +368,15 @@ func setLine(l *widget.Label, text string, wrong bool) {
 		l.Importance = widget.DangerImportance
 	}
 	l.Refresh()
+}
+
+// classesChanged updates the rows when the form's number of classes is
+// not the one they show (the form calls it on every edit; the editor's
+// own edits update the rows themselves).
+func (e *layerEditor) classesChanged() {
+	if max(2, e.classes()) != e.shownClasses {
+		e.update()
+	}
 }
 
 // paramsText is "156 parameters", "no parameters" or "1 parameter".
